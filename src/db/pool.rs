@@ -1,0 +1,53 @@
+//! The connection pool. Every connection gets the statement timeout and an application name when
+//! it is opened; waiting for, opening and recycling a connection are all bounded by the acquire
+//! timeout, so a database that has gone away is reported (SERVICE_UNAVAILABLE) instead of
+//! hanging the request.
+
+use std::time::Duration;
+
+use deadpool::Runtime;
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
+
+use crate::config::Settings;
+
+/// The pool of PostgreSQL connections.
+pub type Pool = DeadPool<AsyncPgConnection>;
+/// A connection borrowed from the [`Pool`].
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// Builds the pool for `url`. No connection is opened until one is needed.
+pub fn build(url: &str, settings: &Settings) -> anyhow::Result<Pool> {
+    let setup = session_setup(settings.statement_timeout);
+    let mut manager_config = ManagerConfig::default();
+    manager_config.custom_setup = Box::new(move |url| {
+        let setup = setup.clone();
+        async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.batch_execute(&setup)
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
+    let timeout = Some(settings.pool_timeout);
+    Ok(DeadPool::builder(manager)
+        .max_size(settings.pool_size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(timeout)
+        .create_timeout(timeout)
+        .recycle_timeout(timeout)
+        .build()?)
+}
+
+fn session_setup(statement_timeout: Duration) -> String {
+    format!(
+        "SET statement_timeout = {}; SET application_name = 'rollcall'; SET TIME ZONE 'UTC'",
+        statement_timeout.as_millis()
+    )
+}

@@ -1,0 +1,198 @@
+//! Reading a GraphQL document before the schema sees it.
+//!
+//! Every transport (HTTP, WebSocket) prepares documents here, so they all refuse the same things
+//! the same way: a document nested too deeply is refused before parsing (the parser recurses,
+//! and a megabyte of `{` would overflow the stack), syntax errors get a short message that never
+//! echoes the document, and the operation to run is found, so HTTP can refuse a mutation over
+//! GET before anything executes.
+
+use async_graphql::ServerError;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::{Error as ParseError, parse_query};
+
+use crate::error::ErrorCode;
+use crate::graphql::codes::with_code;
+
+/// The deepest nesting of `{`, `[` and `(` a document may have. Real documents stay far below:
+/// selection depth is limited to 16 by validation, and values rarely nest.
+pub const MAX_NESTING: usize = 64;
+/// The longest part of a parser message that is passed on.
+const MAX_MESSAGE: usize = 160;
+
+/// A parsed document and the kind of operation it will run.
+pub struct Prepared {
+    pub document: ExecutableDocument,
+    pub operation: OperationType,
+}
+
+/// Parses `query` and finds the operation `operation_name` picks. Errors are request errors,
+/// coded `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`.
+pub fn prepare(query: &str, operation_name: Option<&str>) -> Result<Prepared, ServerError> {
+    if nesting_exceeds(query, MAX_NESTING) {
+        return Err(with_code(
+            ServerError::new(
+                format!("the document is nested more than {MAX_NESTING} levels deep"),
+                None,
+            ),
+            ErrorCode::GraphqlParseFailed,
+        ));
+    }
+    let document = parse_query(query).map_err(short_parse_error)?;
+    let operation = find_operation(&document, operation_name)?;
+    Ok(Prepared {
+        document,
+        operation,
+    })
+}
+
+/// The name of an operation type, as used in metrics labels.
+pub fn operation_label(operation: OperationType) -> &'static str {
+    match operation {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    }
+}
+
+fn find_operation(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Result<OperationType, ServerError> {
+    let found = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), None) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        (DocumentOperations::Multiple(_), None) => {
+            return Err(validation_error(
+                "operationName is required: the document holds several operations",
+            ));
+        }
+        (DocumentOperations::Single(_), Some(_)) => None,
+    };
+    found
+        .map(|operation| operation.node.ty)
+        .ok_or_else(|| validation_error("operationName names no operation of the document"))
+}
+
+fn validation_error(message: &str) -> ServerError {
+    with_code(
+        ServerError::new(message, None),
+        ErrorCode::GraphqlValidationFailed,
+    )
+}
+
+/// The parser's syntax messages quote the offending line of the document; keep only what was
+/// expected and where.
+fn short_parse_error(err: ParseError) -> ServerError {
+    let pos = err.positions().next();
+    let message = match &err {
+        ParseError::Syntax { message, start, .. } => {
+            let expected = message
+                .lines()
+                .rev()
+                .find_map(|line| line.trim().strip_prefix("= "))
+                .unwrap_or("unexpected input");
+            format!(
+                "syntax error at line {}, column {}: {}",
+                start.line,
+                start.column,
+                truncate(expected, MAX_MESSAGE)
+            )
+        }
+        other => other.to_string(),
+    };
+    with_code(
+        ServerError::new(message, pos),
+        ErrorCode::GraphqlParseFailed,
+    )
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// Whether brackets nest deeper than `max` anywhere outside strings and comments.
+fn nesting_exceeds(query: &str, max: usize) -> bool {
+    let bytes = query.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_ignores_strings_and_comments() {
+        assert!(!nesting_exceeds(r#"{ a(s: "{{{{{{") }"#, 3));
+        assert!(!nesting_exceeds("{ a # {{{{{{{\n }", 3));
+        assert!(!nesting_exceeds(r#"{ a(s: """ {{{{ \""" {{{{ """) }"#, 3));
+        assert!(nesting_exceeds("{a{b{c{d}}}}", 3));
+        assert!(!nesting_exceeds("{a{b{c}}}", 3));
+        assert!(nesting_exceeds("{ a(x: [[[[1]]]]) }", 4));
+    }
+
+    #[test]
+    fn syntax_errors_do_not_echo_the_document() {
+        let secret = "x".repeat(500);
+        let err = prepare(&format!("{{ a(b: \"{secret}\") "), None)
+            .err()
+            .expect("a syntax error");
+        assert!(
+            err.message.starts_with("syntax error at line 1"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains(&secret));
+    }
+
+    #[test]
+    fn finds_the_operation_type() {
+        let doc = "query A { a } mutation B { b }";
+        let prepared = prepare(doc, Some("B")).expect("parses");
+        assert_eq!(prepared.operation, OperationType::Mutation);
+        assert!(prepare(doc, None).is_err());
+        assert!(prepare(doc, Some("C")).is_err());
+    }
+}

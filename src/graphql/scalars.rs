@@ -1,0 +1,88 @@
+//! Scalars shared by every area: `DateTime` (an instant, always answered in UTC) and `Date`
+//! (a calendar day).
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::{NaiveDate, SecondsFormat, Utc};
+
+/// An instant in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+impl From<chrono::DateTime<Utc>> for DateTime {
+    fn from(value: chrono::DateTime<Utc>) -> Self {
+        Self(value)
+    }
+}
+
+/// An instant in time, written in RFC 3339, e.g. `2026-11-22T08:30:00Z`. Answers are always in
+/// UTC with microseconds; inputs may carry any offset and are converted to UTC.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|instant| Self(instant.with_timezone(&Utc)))
+                .map_err(|_| {
+                    InputValueError::custom(
+                        "expected an RFC 3339 time such as 2026-11-22T08:30:00Z",
+                    )
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Micros, true))
+    }
+}
+
+/// A calendar day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+/// A calendar day without a time zone, written `YYYY-MM-DD` (ISO 8601), e.g. `2026-11-22`.
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://www.iso.org/iso-8601-date-and-time-format.html"
+)]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| InputValueError::custom("expected a date written YYYY-MM-DD")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_times_are_answered_in_utc() {
+        let parsed =
+            <DateTime as ScalarType>::parse(Value::String("2026-11-22T10:30:00+02:00".into()))
+                .expect("parses");
+        assert_eq!(
+            parsed.to_value(),
+            Value::String("2026-11-22T08:30:00.000000Z".into())
+        );
+        assert!(<DateTime as ScalarType>::parse(Value::String("yesterday".into())).is_err());
+    }
+
+    #[test]
+    fn dates() {
+        let parsed = <Date as ScalarType>::parse(Value::String("2026-02-28".into())).expect("date");
+        assert_eq!(parsed.to_value(), Value::String("2026-02-28".into()));
+        assert!(<Date as ScalarType>::parse(Value::String("2026-02-30".into())).is_err());
+    }
+}

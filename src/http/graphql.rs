@@ -1,0 +1,445 @@
+//! GraphQL over HTTP, as the GraphQL-over-HTTP specification says.
+//!
+//! - `POST /graphql` takes one JSON object `{query, operationName, variables, extensions}`;
+//!   other media types are refused with 415, arrays (batches) with 400, bodies over 1 MiB
+//!   with 413.
+//! - `GET /graphql` takes the same parameters in the query string and never runs a mutation
+//!   (405).
+//! - The `Accept` header picks the answer's media type: `application/graphql-response+json`
+//!   gets that type and 4xx statuses for requests refused as a whole (parse and validation
+//!   failures); `application/json` (or no preference) gets `application/json` and 200 for any
+//!   well-formed request.
+
+use std::time::Instant;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ServerError, Variables};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::ErrorCode;
+use crate::graphql::codes::{error_code, is_request_error, with_code};
+use crate::graphql::document::{self, operation_label};
+use crate::http::HttpState;
+use crate::http::request::RequestMeta;
+
+/// The largest JSON body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The media type of the answer, chosen from the request's `Accept` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    GraphqlResponseJson,
+}
+
+impl Format {
+    /// Picks the media type the client prefers; `None` when it accepts neither.
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(Self::Json);
+        };
+        if accept.trim().is_empty() {
+            return Some(Self::Json);
+        }
+        let (mut graphql_q, mut json_q) = (0.0f32, 0.0f32);
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            match media.as_str() {
+                "application/graphql-response+json" => graphql_q = graphql_q.max(q),
+                "application/json" | "application/*" | "*/*" => json_q = json_q.max(q),
+                _ => {}
+            }
+        }
+        if graphql_q <= 0.0 && json_q <= 0.0 {
+            None
+        } else if graphql_q >= json_q {
+            Some(Self::GraphqlResponseJson)
+        } else {
+            Some(Self::Json)
+        }
+    }
+
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::Json => JSON,
+            Self::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+        })
+    }
+}
+
+/// The parameters of a GraphQL request, from either method.
+struct Params {
+    query: String,
+    operation_name: Option<String>,
+    variables: Variables,
+}
+
+/// A request refused before it reached the schema.
+struct Refusal {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+    }
+}
+
+/// `POST /graphql`.
+pub async fn post(
+    State(state): State<HttpState>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let Some(format) = Format::negotiate(&headers) else {
+        return not_acceptable(&state, started);
+    };
+    let params = match read_post(&headers, body).await {
+        Ok(params) => params,
+        Err(refusal) => return refuse(&state, started, format, refusal),
+    };
+    execute(&state, meta, format, params, false, started).await
+}
+
+/// `GET /graphql`.
+pub async fn get(
+    State(state): State<HttpState>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    query: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
+    let started = Instant::now();
+    let Some(format) = Format::negotiate(&headers) else {
+        return not_acceptable(&state, started);
+    };
+    let params = match query
+        .map_err(|_| Refusal::bad_request("the query string could not be read"))
+        .and_then(|Query(params)| params.into_params())
+    {
+        Ok(params) => params,
+        Err(refusal) => return refuse(&state, started, format, refusal),
+    };
+    execute(&state, meta, format, params, true, started).await
+}
+
+/// The query-string parameters of `GET /graphql`; `variables` and `extensions` are JSON text.
+#[derive(Debug, Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+impl GetParams {
+    fn into_params(self) -> Result<Params, Refusal> {
+        let parse_object =
+            |name: &str, text: Option<String>| -> Result<Map<String, Value>, Refusal> {
+                match text.filter(|t| !t.is_empty()) {
+                    None => Ok(Map::new()),
+                    Some(text) => match serde_json::from_str::<Value>(&text) {
+                        Ok(value) => object_or_null(name, value),
+                        Err(_) => Err(Refusal::bad_request(format!("{name} is not valid JSON"))),
+                    },
+                }
+            };
+        let variables = parse_object("variables", self.variables)?;
+        // Extensions are accepted as the specification asks; none are acted on yet.
+        parse_object("extensions", self.extensions)?;
+        Ok(Params {
+            query: self
+                .query
+                .ok_or_else(|| Refusal::bad_request("the request has no query"))?,
+            operation_name: self.operation_name.filter(|name| !name.is_empty()),
+            variables: Variables::from_json(Value::Object(variables)),
+        })
+    }
+}
+
+async fn read_post(headers: &HeaderMap, body: Body) -> Result<Params, Refusal> {
+    if !is_json_content_type(headers) {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+            "send the request as application/json",
+        ));
+    }
+    let bytes = read_body(body).await?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| Refusal::bad_request("the body is not valid JSON"))?;
+    let Value::Object(mut fields) = value else {
+        return Err(Refusal::bad_request(if value.is_array() {
+            "batched requests are not supported: send one operation per request"
+        } else {
+            "the body must be a JSON object"
+        }));
+    };
+    let query = match fields.remove("query") {
+        Some(Value::String(query)) => query,
+        Some(Value::Null) | None => return Err(Refusal::bad_request("the request has no query")),
+        Some(_) => return Err(Refusal::bad_request("query must be a string")),
+    };
+    let operation_name = match fields.remove("operationName") {
+        Some(Value::String(name)) if !name.is_empty() => Some(name),
+        Some(Value::String(_) | Value::Null) | None => None,
+        Some(_) => return Err(Refusal::bad_request("operationName must be a string")),
+    };
+    let variables = object_or_null(
+        "variables",
+        fields.remove("variables").unwrap_or(Value::Null),
+    )?;
+    object_or_null(
+        "extensions",
+        fields.remove("extensions").unwrap_or(Value::Null),
+    )?;
+    Ok(Params {
+        query,
+        operation_name,
+        variables: Variables::from_json(Value::Object(variables)),
+    })
+}
+
+fn object_or_null(name: &str, value: Value) -> Result<Map<String, Value>, Refusal> {
+    match value {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        _ => Err(Refusal::bad_request(format!(
+            "{name} must be a JSON object"
+        ))),
+    }
+}
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or("").trim();
+    let charset_ok = parts.all(|param| {
+        let (key, value) = param.split_once('=').unwrap_or((param, ""));
+        !key.trim().eq_ignore_ascii_case("charset")
+            || value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+    });
+    media.eq_ignore_ascii_case("application/json") && charset_ok
+}
+
+async fn read_body(body: Body) -> Result<Bytes, Refusal> {
+    let too_large = || {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024),
+        )
+    };
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(Refusal::bad_request("the body could not be read")),
+    }
+}
+
+async fn execute(
+    state: &HttpState,
+    meta: RequestMeta,
+    format: Format,
+    params: Params,
+    is_get: bool,
+    started: Instant,
+) -> Response {
+    let prepared = match document::prepare(&params.query, params.operation_name.as_deref()) {
+        Ok(prepared) => prepared,
+        Err(err) => return graphql_response(state, started, format, "invalid", vec![err], None),
+    };
+    let operation = operation_label(prepared.operation);
+    match prepared.operation {
+        OperationType::Mutation if is_get => {
+            let mut response = refuse(
+                state,
+                started,
+                format,
+                Refusal::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ErrorCode::BadRequest,
+                    "mutations are sent with POST",
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+        OperationType::Subscription => {
+            return refuse(
+                state,
+                started,
+                format,
+                Refusal::bad_request("subscriptions are served over WebSocket at /graphql/ws"),
+            );
+        }
+        _ => {}
+    }
+    let mut request = async_graphql::Request::new(params.query)
+        .variables(params.variables)
+        .data(meta);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    request.set_parsed_query(prepared.document);
+
+    let limit = state.app.config.settings.request_timeout;
+    match tokio::time::timeout(limit, state.schema.execute(request)).await {
+        Ok(response) => graphql_response(
+            state,
+            started,
+            format,
+            operation,
+            response.errors,
+            Some(response.data),
+        ),
+        Err(_) => {
+            tracing::warn!(operation, "request timed out");
+            refuse(
+                state,
+                started,
+                format,
+                Refusal::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    ErrorCode::Timeout,
+                    format!("the request took longer than {} ms", limit.as_millis()),
+                ),
+            )
+        }
+    }
+}
+
+/// Answers the outcome of a GraphQL request. Requests refused as a whole carry no `data`.
+fn graphql_response(
+    state: &HttpState,
+    started: Instant,
+    format: Format,
+    operation: &str,
+    errors: Vec<ServerError>,
+    data: Option<async_graphql::Value>,
+) -> Response {
+    state.app.metrics.observe(
+        operation,
+        started.elapsed(),
+        errors.iter().filter_map(error_code),
+    );
+    let request_error = data.is_none() || is_request_error(&errors);
+    let (status, body) = if request_error {
+        let status = match format {
+            Format::Json => StatusCode::OK,
+            Format::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        };
+        (status, json!({ "errors": errors }))
+    } else if errors.is_empty() {
+        (StatusCode::OK, json!({ "data": data }))
+    } else {
+        (StatusCode::OK, json!({ "data": data, "errors": errors }))
+    };
+    json_response(status, format, &body)
+}
+
+/// Answers a request refused before it reached GraphQL (transport-level errors).
+fn refuse(state: &HttpState, started: Instant, format: Format, refusal: Refusal) -> Response {
+    let error = with_code(ServerError::new(refusal.message, None), refusal.code);
+    state
+        .app
+        .metrics
+        .observe("invalid", started.elapsed(), [refusal.code.as_str()]);
+    json_response(refusal.status, format, &json!({ "errors": [error] }))
+}
+
+fn not_acceptable(state: &HttpState, started: Instant) -> Response {
+    refuse(
+        state,
+        started,
+        Format::Json,
+        Refusal::new(
+            StatusCode::NOT_ACCEPTABLE,
+            ErrorCode::BadRequest,
+            "accept application/graphql-response+json or application/json",
+        ),
+    )
+}
+
+fn json_response(status: StatusCode, format: Format, body: &Value) -> Response {
+    (
+        status,
+        [(CONTENT_TYPE, format.content_type())],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<Format> {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_str(value).expect("header"));
+        Format::negotiate(&headers)
+    }
+
+    #[test]
+    fn negotiates_the_media_type() {
+        assert_eq!(Format::negotiate(&HeaderMap::new()), Some(Format::Json));
+        assert_eq!(accept("application/json"), Some(Format::Json));
+        assert_eq!(accept("*/*"), Some(Format::Json));
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(Format::GraphqlResponseJson)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(Format::Json)
+        );
+        assert_eq!(accept("text/html"), None);
+    }
+
+    #[test]
+    fn json_content_types() {
+        let check = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_str(value).expect("header"));
+            is_json_content_type(&headers)
+        };
+        assert!(check("application/json"));
+        assert!(check("application/json; charset=utf-8"));
+        assert!(check("Application/JSON;charset=\"UTF-8\""));
+        assert!(!check("application/json; charset=latin1"));
+        assert!(!check("text/plain"));
+        assert!(!check("application/x-www-form-urlencoded"));
+    }
+}
