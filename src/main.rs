@@ -57,11 +57,16 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(settings: &Settings) -> Result<(), String> {
-    let filter = EnvFilter::try_new(&settings.log).map_err(|err| {
-        format!(
-            "invalid setting ROLLCALL_LOG: expected a filter such as info or rollcall=debug ({err})"
-        )
-    })?;
+    let filter = EnvFilter::try_new(&settings.log)
+        .map_err(|err| {
+            format!(
+                "invalid setting --log (ROLLCALL_LOG) '{}': expected a filter such as info or \
+                 rollcall=debug ({err})",
+                settings.log
+            )
+        })?
+        // The database driver logs statement parameters (passwords, tokens) at debug level.
+        .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -18,6 +18,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -32,6 +33,8 @@ const MAX_SOCKET_PATH: usize = 107;
 const SOCKET_PORT: u16 = 5432;
 /// The settings file Rollcall rewrites before every start (listening address and the like).
 const SETTINGS_FILE: &str = "rollcall.conf";
+/// How long to wait for the postmaster's process to end once it has shut down.
+const EXIT_WAIT: Duration = Duration::from_secs(10);
 
 /// Why the embedded cluster could not be used. The message says what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -168,11 +171,13 @@ impl Cluster {
         Ok(())
     }
 
-    /// Stops the postmaster (fast shutdown: open sessions are ended) if it runs.
+    /// Stops the postmaster (fast shutdown: open sessions are ended) if it runs, and returns
+    /// once its process is gone.
     pub fn stop(&self) -> Result<()> {
         if !self.is_running()? {
             return Ok(());
         }
+        let postmaster = self.postmaster_pid();
         let output = self.run_output(self.pg_ctl_command().args([
             "stop",
             "--wait",
@@ -187,7 +192,20 @@ impl Cluster {
                 String::from_utf8_lossy(&output.stderr).trim()
             ));
         }
+        // pg_ctl returns when the pid file is gone; the process itself may take a moment more.
+        if let Some(pid) = postmaster {
+            let deadline = Instant::now() + EXIT_WAIT;
+            while process_alive(pid) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         Ok(())
+    }
+
+    /// The postmaster's process id, from the first line of `postmaster.pid`.
+    pub fn postmaster_pid(&self) -> Option<i32> {
+        let text = fs::read_to_string(self.pgdata.join("postmaster.pid")).ok()?;
+        text.lines().next()?.trim().parse().ok()
     }
 
     fn write_settings(&self) -> Result<()> {
@@ -516,6 +534,17 @@ fn listen_for(pgdata: &Path) -> Result<Listen> {
         Ok(Listen::Socket(pgdata.to_owned()))
     } else {
         Ok(Listen::Tcp(free_port()?))
+    }
+}
+
+/// Whether process `pid` exists and has not exited (a zombie has).
+fn process_alive(pid: i32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+        Err(_) => nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok(),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod context;
 pub mod document;
+pub mod introspection;
 pub mod scalars;
 
 use std::sync::Arc;
@@ -42,12 +43,15 @@ pub fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
 }
 
 /// The schema served to clients. Production hides introspection and "did you mean"
-/// suggestions.
+/// suggestions, which would reveal the schema piece by piece.
 pub fn build(app: Arc<App>) -> RollcallSchema {
     let hide = app.config.is_prod();
     let mut builder = builder().data(app);
     if hide {
-        builder = builder.disable_introspection().disable_suggestions();
+        builder = builder
+            .extension(introspection::HideIntrospectionFactory)
+            .disable_introspection()
+            .disable_suggestions();
     }
     builder.finish()
 }

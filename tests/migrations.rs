@@ -1,0 +1,72 @@
+//! Every migration can be reverted and applied again.
+
+use diesel::migration::MigrationSource;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rollcall::db::migrations::{self, MIGRATIONS};
+
+use crate::common::empty_database;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+async fn user_tables(url: &str) -> i64 {
+    let mut conn = AsyncPgConnection::establish(url).await.expect("connect");
+    diesel::sql_query(
+        "SELECT count(*) AS count FROM pg_tables WHERE schemaname = $1 AND tablename <> '__diesel_schema_migrations'",
+    )
+    .bind::<Text, _>("public")
+    .get_result::<Count>(&mut conn)
+    .await
+    .expect("count tables")
+    .count
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_migration_reverts_and_reapplies() {
+    let url = empty_database().await;
+    let all = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .expect("embedded migrations")
+        .len();
+    assert!(all > 0);
+
+    let applied = migrations::run_pending(&url).await.expect("migrate");
+    assert_eq!(applied.len(), all);
+    let tables = user_tables(&url).await;
+    assert!(tables > 0, "the migrations made no table");
+    assert!(
+        migrations::run_pending(&url)
+            .await
+            .expect("again")
+            .is_empty()
+    );
+
+    let reverted = migrations::revert_all(&url).await.expect("revert");
+    assert_eq!(reverted.len(), all);
+    assert_eq!(user_tables(&url).await, 0, "down.sql left tables behind");
+
+    let reapplied = migrations::run_pending(&url).await.expect("re-apply");
+    assert_eq!(reapplied, applied);
+    assert_eq!(user_tables(&url).await, tables);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_migrating_together_apply_each_migration_once() {
+    let url = empty_database().await;
+    // Separate tasks: the migration harness blocks its thread while it works.
+    let first = tokio::spawn({
+        let url = url.clone();
+        async move { migrations::run_pending(&url).await }
+    });
+    let second = tokio::spawn(async move { migrations::run_pending(&url).await });
+    let a = first.await.expect("join").expect("first");
+    let b = second.await.expect("join").expect("second");
+    assert!(
+        a.is_empty() != b.is_empty(),
+        "exactly one instance applies the migrations: {a:?} / {b:?}"
+    );
+}
