@@ -12,6 +12,7 @@
 //! | `ROLLCALL_DATA_DIR` | `--data-dir` | `./data` |
 //! | `ROLLCALL_JWT_SECRET` | — (secret) | dev: generated once, kept in the database |
 //! | `ROLLCALL_JWT_SECRET_FILE` | `--jwt-secret-file` | |
+//! | `ROLLCALL_JWT_PREVIOUS_SECRET` | — (secret) | none; still verifies tokens during a key rotation |
 //! | `ROLLCALL_PUBLIC_URL` | `--public-url` | `http://<bind>` |
 //! | `ROLLCALL_CORS_ORIGINS` | `--cors-origins` | none (same origin only) |
 //! | `ROLLCALL_POOL_SIZE` | `--pool-size` | `16` |
@@ -21,6 +22,14 @@
 //! | `ROLLCALL_LOG_FORMAT` | `--log-format` | `pretty` |
 //! | `ROLLCALL_LOG` | `--log` | `info` |
 //! | `ROLLCALL_TRUSTED_PROXIES` | `--trusted-proxies` | none |
+//! | `ROLLCALL_GRAPHIQL` | `--graphiql` | on in dev, off in prod |
+//! | `ROLLCALL_HEADER_TIMEOUT` | `--header-timeout` | `10s` |
+//! | `ROLLCALL_MAX_CONNECTIONS` | `--max-connections` | `1024` |
+//! | `ROLLCALL_SHUTDOWN_TIMEOUT` | `--shutdown-timeout` | `30s` |
+//! | `ROLLCALL_WS_INIT_TIMEOUT` | `--ws-init-timeout` | `10s` |
+//! | `ROLLCALL_WS_PING_INTERVAL` | `--ws-ping-interval` | `15s` |
+//! | `ROLLCALL_MAIL_FROM` | `--mail-from` | `Rollcall <rollcall@localhost>` |
+//! | `ROLLCALL_SMTP_URL` | — (may hold a password) | dev: mail is logged, not sent; required in prod |
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -29,6 +38,8 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
 use crate::secret::Secret;
 
@@ -44,7 +55,7 @@ pub const MIN_SECRET_BYTES: usize = 32;
 )]
 #[command(
     after_help = "Secrets are read from the environment only: DATABASE_URL, ROLLCALL_JWT_SECRET \
-(or the file named by ROLLCALL_JWT_SECRET_FILE)."
+(or the file named by ROLLCALL_JWT_SECRET_FILE), ROLLCALL_SMTP_URL."
 )]
 pub struct Cli {
     /// What to do; `serve` when left out.
@@ -56,7 +67,7 @@ pub struct Cli {
 }
 
 /// The subcommands.
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run the server (the default): migrate the database, then answer GraphQL.
     Serve,
@@ -64,6 +75,24 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
+    /// Create an active ADMIN account. The password is asked for on the terminal, or read from
+    /// ROLLCALL_ADMIN_PASSWORD when there is none. Works with DATABASE_URL, with the embedded
+    /// database of a running server, and with no server running.
+    CreateAdmin(CreateAdmin),
+}
+
+/// The account `create-admin` makes.
+#[derive(Debug, Clone, Args)]
+pub struct CreateAdmin {
+    /// Its email address.
+    #[arg(long)]
+    pub email: String,
+    /// Its username (3 to 32 of a-z 0-9 . _ -).
+    #[arg(long)]
+    pub username: String,
+    /// Its display name (defaults to the username).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 /// Where the server runs: `prod` demands real secrets and hides introspection.
@@ -146,6 +175,29 @@ pub struct Settings {
     /// Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR ranges).
     #[arg(long, env = "ROLLCALL_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net, global = true)]
     pub trusted_proxies: Vec<IpNet>,
+    /// Serve GraphiQL at /graphiql (`true` or `false`); in prod it also turns introspection on.
+    /// Defaults to on in dev and off in prod.
+    #[arg(long, env = "ROLLCALL_GRAPHIQL", value_parser = parse_bool, global = true)]
+    pub graphiql: Option<bool>,
+    /// Longest wait for a request's headers, counted from when the connection opens or the
+    /// previous response ends: slow clients are cut off, idle keep-alive connections closed.
+    #[arg(long, env = "ROLLCALL_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub header_timeout: Duration,
+    /// Most client connections (HTTP and WebSocket) served at once; more wait to be accepted.
+    #[arg(long, env = "ROLLCALL_MAX_CONNECTIONS", default_value = "1024", value_parser = parse_max_connections, global = true)]
+    pub max_connections: usize,
+    /// Longest time open requests get to finish once a shutdown begins.
+    #[arg(long, env = "ROLLCALL_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub shutdown_timeout: Duration,
+    /// Longest time a WebSocket client may take to send `connection_init`.
+    #[arg(long, env = "ROLLCALL_WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub ws_init_timeout: Duration,
+    /// How often the server pings WebSocket clients to keep the connection alive.
+    #[arg(long, env = "ROLLCALL_WS_PING_INTERVAL", default_value = "15s", value_parser = parse_duration, global = true)]
+    pub ws_ping_interval: Duration,
+    /// Sender of the mail the server sends, e.g. `Rollcall <noreply@example.com>`.
+    #[arg(long, env = "ROLLCALL_MAIL_FROM", default_value = "Rollcall <rollcall@localhost>", value_parser = parse_mailbox, global = true)]
+    pub mail_from: Mailbox,
 }
 
 /// The settings after secrets have been read and checked.
@@ -157,6 +209,11 @@ pub struct Config {
     /// The JWT secret from the environment or its file; `None` in dev means "keep one in the
     /// database".
     pub jwt_secret: Option<Secret<Vec<u8>>>,
+    /// The secret being rotated out: tokens it signed are still accepted.
+    pub jwt_previous_secret: Option<Secret<Vec<u8>>>,
+    /// The SMTP server mail is sent through, as a lettre URL (it may hold a password); `None`
+    /// in dev means "log mail instead of sending it".
+    pub smtp_url: Option<Secret<String>>,
 }
 
 /// A setting that cannot be used, with the name of the setting and what was expected.
@@ -173,6 +230,15 @@ impl Config {
     pub fn from_env(settings: Settings) -> Result<Self, SettingError> {
         let database_url = non_empty_env("DATABASE_URL").map(Secret::new);
         let jwt_secret = read_jwt_secret(&settings)?;
+        let jwt_previous_secret = match non_empty_env("ROLLCALL_JWT_PREVIOUS_SECRET") {
+            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+                return Err(SettingError {
+                    name: "ROLLCALL_JWT_PREVIOUS_SECRET",
+                    expected: format!("a secret of at least {MIN_SECRET_BYTES} bytes"),
+                });
+            }
+            secret => secret.map(|s| Secret::new(s.into_bytes())),
+        };
         if settings.environment == Environment::Prod && jwt_secret.is_none() {
             return Err(SettingError {
                 name: "ROLLCALL_JWT_SECRET",
@@ -180,10 +246,26 @@ impl Config {
                     .into(),
             });
         }
+        let smtp_url = match non_empty_env("ROLLCALL_SMTP_URL") {
+            Some(url) => {
+                let url = url.trim().to_owned();
+                check_smtp_url(&url)?;
+                Some(Secret::new(url))
+            }
+            None => None,
+        };
+        if settings.environment == Environment::Prod && smtp_url.is_none() {
+            return Err(SettingError {
+                name: "ROLLCALL_SMTP_URL",
+                expected: format!("required in prod: {SMTP_URL_FORM}"),
+            });
+        }
         Ok(Self {
             settings,
             database_url,
             jwt_secret,
+            jwt_previous_secret,
+            smtp_url,
         })
     }
 
@@ -198,6 +280,11 @@ impl Config {
     /// Whether this is a production deployment.
     pub fn is_prod(&self) -> bool {
         self.settings.environment == Environment::Prod
+    }
+
+    /// Whether GraphiQL is served (and, in prod, introspection allowed).
+    pub fn graphiql(&self) -> bool {
+        self.settings.graphiql.unwrap_or(!self.is_prod())
     }
 
     /// Whether `peer` is one of the trusted proxies.
@@ -272,6 +359,23 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!("expected true or false, got '{value}'")),
+    }
+}
+
+fn parse_max_connections(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n @ 1..=1_000_000) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to 1000000, got '{value}'"
+        )),
+    }
+}
+
 fn parse_pool_size(value: &str) -> Result<usize, String> {
     match value.trim().parse::<usize>() {
         Ok(n @ 1..=1000) => Ok(n),
@@ -311,6 +415,30 @@ fn parse_public_url(value: &str) -> Result<String, String> {
         Err(format!(
             "expected an http(s) URL such as https://rollcall.example.com, got '{value}'"
         ))
+    }
+}
+
+fn parse_mailbox(value: &str) -> Result<Mailbox, String> {
+    value.trim().parse().map_err(|_| {
+        format!("expected a mail address such as 'Rollcall <noreply@example.com>', got '{value}'")
+    })
+}
+
+/// What `ROLLCALL_SMTP_URL` looks like, for error messages.
+const SMTP_URL_FORM: &str = "a URL such as smtp://localhost:25, \
+smtp://user:password@mail.example.com:587?tls=required or smtps://user:password@mail.example.com";
+
+/// Checks `url` with the parser lettre will use, so a typo stops the start-up instead of failing
+/// every mail later. The message never repeats the URL, which may hold a password.
+fn check_smtp_url(url: &str) -> Result<(), SettingError> {
+    match AsyncSmtpTransport::<Tokio1Executor>::from_url(url) {
+        Ok(_) => Ok(()),
+        Err(err) => Err(SettingError {
+            name: "ROLLCALL_SMTP_URL",
+            // lettre's errors name the part that is wrong (scheme, host, encoding), not the
+            // values, so they are safe to show.
+            expected: format!("{SMTP_URL_FORM} ({err})"),
+        }),
     }
 }
 
@@ -379,6 +507,33 @@ mod tests {
         assert!(parse_origin("http://localhost:3000/").is_ok());
         assert!(parse_origin("app.example.com").is_err());
         assert!(parse_origin("https://app.example.com/path").is_err());
+    }
+
+    #[test]
+    fn mail_senders() {
+        assert!(parse_mailbox("Rollcall <rollcall@localhost>").is_ok());
+        assert!(parse_mailbox("noreply@example.com").is_ok());
+        assert!(parse_mailbox("Rollcall").is_err());
+        assert!(parse_mailbox("a@b@c").is_err());
+    }
+
+    #[test]
+    fn smtp_urls() {
+        assert!(check_smtp_url("smtp://localhost:25").is_ok());
+        assert!(check_smtp_url("smtp://u:p%40ss@mail.example.com:587?tls=required").is_ok());
+        assert!(check_smtp_url("smtp://mail.example.com?tls=opportunistic").is_ok());
+        assert!(check_smtp_url("smtps://u:secret@mail.example.com").is_ok());
+        for bad in [
+            "mail.example.com",
+            "http://mail.example.com",
+            "smtp://h?tls=maybe",
+        ] {
+            let err = check_smtp_url(bad).expect_err(bad);
+            assert_eq!(err.name, "ROLLCALL_SMTP_URL");
+            assert!(err.expected.contains("smtps://"), "{}", err.expected);
+        }
+        let err = check_smtp_url("smtpx://u:hunter2@h").expect_err("bad scheme");
+        assert!(!err.expected.contains("hunter2"), "{}", err.expected);
     }
 
     #[test]

@@ -174,30 +174,49 @@ impl From<PoolError> for AppError {
     }
 }
 
+/// An error shared by every field a DataLoader batch served (loaders need `Clone` errors).
+#[derive(Debug, Clone)]
+pub struct SharedError(std::sync::Arc<AppError>);
+
+/// Wraps an error for a DataLoader.
+pub fn shared(err: impl Into<AppError>) -> SharedError {
+    SharedError(std::sync::Arc::new(err.into()))
+}
+
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
-        err.log();
-        let code = err.code();
-        async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
-            ext.set("code", code.as_str());
-            match &err {
-                AppError::Unauthenticated {
-                    reason: Some(reason),
-                } => ext.set("reason", *reason),
-                AppError::BadInput { field, reason, .. } => {
-                    if let Some(field) = field {
-                        ext.set("field", field.as_str());
-                    }
-                    if let Some(reason) = reason {
-                        ext.set("reason", *reason);
-                    }
-                }
-                AppError::Conflict {
-                    field: Some(field), ..
-                } => ext.set("field", field.as_str()),
-                AppError::RateLimited { retry_after } => ext.set("retryAfter", *retry_after),
-                _ => {}
-            }
-        })
+        to_graphql(&err)
     }
+}
+
+impl From<SharedError> for async_graphql::Error {
+    fn from(err: SharedError) -> Self {
+        to_graphql(&err.0)
+    }
+}
+
+fn to_graphql(err: &AppError) -> async_graphql::Error {
+    err.log();
+    let code = err.code();
+    async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
+        ext.set("code", code.as_str());
+        match err {
+            AppError::Unauthenticated {
+                reason: Some(reason),
+            } => ext.set("reason", *reason),
+            AppError::BadInput { field, reason, .. } => {
+                if let Some(field) = field {
+                    ext.set("field", field.as_str());
+                }
+                if let Some(reason) = reason {
+                    ext.set("reason", *reason);
+                }
+            }
+            AppError::Conflict {
+                field: Some(field), ..
+            } => ext.set("field", field.as_str()),
+            AppError::RateLimited { retry_after } => ext.set("retryAfter", *retry_after),
+            _ => {}
+        }
+    })
 }

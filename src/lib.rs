@@ -3,13 +3,16 @@
 //! `main.rs` parses the command line and calls [`serve`] or [`migrate`]; the test suite builds the same router
 //! with [`http::router`] over an [`app::App`].
 
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod mail;
 pub mod secret;
 pub mod system;
 
@@ -35,12 +38,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "serving GraphQL at http://{}/graphql",
             listener.local_addr()?
         );
-        http::serve(
-            listener,
-            http::router(http::HttpState::new(app)),
-            shutdown_signal(),
-        )
-        .await?;
+        app::start_background(&app);
+        mail::worker::spawn(app.clone());
+        let lifecycle = app.lifecycle.clone();
+        let settings = app.config.settings.clone();
+        let router = http::router(http::HttpState::new(app));
+        let shutdown = lifecycle.shutdown.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            shutdown.cancel();
+        });
+        http::server::serve(listener, router, &settings, lifecycle).await;
         tracing::info!("stopped serving");
         anyhow::Ok(())
     }
@@ -55,6 +63,46 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     let migrated = apply_migrations(&database).await;
     database.close().await?;
     migrated
+}
+
+/// Creates an ADMIN account, with the password from `password` (already read by the caller).
+pub async fn create_admin(
+    config: Config,
+    account: config::CreateAdmin,
+    password: String,
+) -> anyhow::Result<()> {
+    let database = Database::open_for_command(&config).await?;
+    let created = async {
+        apply_migrations(&database).await?;
+        let mut conn =
+            <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
+                database.url.expose(),
+            )
+            .await?;
+        let registration = accounts::service::Registration {
+            name: account
+                .name
+                .clone()
+                .unwrap_or_else(|| account.username.clone()),
+            email: account.email,
+            username: account.username,
+            password,
+        };
+        let hasher = auth::passwords::Hasher::new();
+        accounts::service::create_admin(&mut conn, &hasher, registration)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot create the admin: {err}"))
+    }
+    .await;
+    database.close().await?;
+    let user = created?;
+    tracing::info!(id = %user.id, "created the admin account");
+    println!(
+        "created admin account {} (id {})",
+        user.username.unwrap_or_default(),
+        user.id
+    );
+    Ok(())
 }
 
 async fn apply_migrations(database: &Database) -> anyhow::Result<()> {

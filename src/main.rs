@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         Err(err) => return describe_cli_error(err),
     };
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::ExportSchema = command {
+    if let Command::ExportSchema = &command {
         print!("{}", rollcall::graphql::sdl());
         return ExitCode::SUCCESS;
     }
@@ -45,7 +45,11 @@ fn main() -> ExitCode {
     };
     let outcome = match command {
         Command::Migrate => runtime.block_on(rollcall::migrate(config)),
-        _ => runtime.block_on(rollcall::serve(config)),
+        Command::CreateAdmin(account) => match admin_password() {
+            Ok(password) => runtime.block_on(rollcall::create_admin(config, account, password)),
+            Err(err) => Err(err),
+        },
+        Command::Serve | Command::ExportSchema => runtime.block_on(rollcall::serve(config)),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,6 +58,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The new admin's password: asked twice on the terminal, or ROLLCALL_ADMIN_PASSWORD when
+/// there is no terminal (scripts). Never a flag: flags show in process lists.
+fn admin_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return std::env::var("ROLLCALL_ADMIN_PASSWORD").map_err(|_| {
+            anyhow::anyhow!("no terminal to ask for the password: set ROLLCALL_ADMIN_PASSWORD")
+        });
+    }
+    let password = rpassword::prompt_password("Password for the new admin: ")?;
+    let again = rpassword::prompt_password("The same password again: ")?;
+    if password != again {
+        anyhow::bail!("the two passwords differ");
+    }
+    Ok(password)
 }
 
 fn init_tracing(settings: &Settings) -> Result<(), String> {

@@ -351,3 +351,83 @@ async fn instances_on_a_database_url_share_it_and_take_no_lock() {
         .expect("count");
     assert_eq!(secrets, 1);
 }
+
+const ADMIN_PASSWORD: &str = "a long admin pass phrase";
+
+fn create_admin(dir: &Path, username: &str, env: &[(&str, &str)]) -> Output {
+    run(rollcall()
+        .args(["create-admin", "--username", username, "--email"])
+        .arg(format!("{username}@example.com"))
+        .env("ROLLCALL_DATA_DIR", dir)
+        .env("ROLLCALL_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .envs(env.iter().copied()))
+}
+
+fn admin_login(addr: SocketAddr, username: &str) -> Value {
+    post_graphql(
+        addr,
+        &json!({
+            "query": "mutation ($i: LoginInput) { login(input: $i) { user { username role status } } }",
+            "variables": { "i": { "login": username, "password": ADMIN_PASSWORD } },
+        }),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_admin_with_no_server_and_with_a_running_one() {
+    let temp = data_dir();
+    let dir = temp.path();
+    // No server running: it starts the cluster, migrates, creates, stops.
+    let output = create_admin(dir, "root", &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        postmaster_pid(dir).is_none(),
+        "the cluster was stopped again"
+    );
+
+    // An existing account is a clear error.
+    let output = create_admin(dir, "root", &[]);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("exists"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // With a server running, it connects to the server's cluster.
+    let mut server = Server::start(dir);
+    let output = create_admin(dir, "second", &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for username in ["root", "second"] {
+        let body = admin_login(server.addr, username);
+        assert_eq!(body["data"]["login"]["user"]["role"], "ADMIN", "{body}");
+        assert_eq!(body["data"]["login"]["user"]["status"], "ACTIVE");
+    }
+    server.signal(Signal::SIGTERM);
+    assert!(server.wait().success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_admin_against_a_database_url() {
+    let url = crate::common::empty_database().await;
+    let temp = data_dir();
+    let output = create_admin(temp.path(), "root", &[("DATABASE_URL", &url)]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let server = Server::start_with(temp.path(), &[("DATABASE_URL", &url)]);
+    assert_eq!(
+        admin_login(server.addr, "root")["data"]["login"]["user"]["role"],
+        "ADMIN"
+    );
+}

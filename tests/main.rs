@@ -3,9 +3,15 @@
 mod common;
 
 mod audit;
+mod authorization;
 mod cli;
+mod connections;
 mod database;
+mod graphiql;
 mod graphql_http;
+mod identity;
 mod limits;
+mod mail;
 mod migrations;
 mod schema;
+mod ws;

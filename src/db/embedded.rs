@@ -202,6 +202,25 @@ impl Cluster {
         Ok(())
     }
 
+    /// Takes the listening address of the postmaster another process started.
+    fn adopt_running(&mut self) -> Result<()> {
+        if !self.is_running()? {
+            return fail(format!(
+                "a rollcall server holds the data dir of {}, but its PostgreSQL is not running",
+                self.pgdata.display()
+            ));
+        }
+        if let Listen::Tcp(_) = self.listen {
+            // The fourth line of postmaster.pid is the port.
+            let port = fs::read_to_string(self.pgdata.join("postmaster.pid"))
+                .ok()
+                .and_then(|text| text.lines().nth(3)?.trim().parse().ok())
+                .ok_or_else(|| EmbeddedError("cannot read the running PostgreSQL's port".into()))?;
+            self.listen = Listen::Tcp(port);
+        }
+        Ok(())
+    }
+
     /// The postmaster's process id, from the first line of `postmaster.pid`.
     pub fn postmaster_pid(&self) -> Option<i32> {
         let text = fs::read_to_string(self.pgdata.join("postmaster.pid")).ok()?;
@@ -250,6 +269,33 @@ impl Cluster {
     }
 }
 
+/// The embedded cluster as a one-off command (`create-admin`) finds it.
+#[derive(Debug)]
+pub enum Embedded {
+    /// No server was running: the command started the cluster and stops it when done.
+    Owned(EmbeddedServer),
+    /// A running server owns the cluster: the command only connects to it.
+    Attached(Cluster),
+}
+
+impl Embedded {
+    /// The cluster, whoever runs it.
+    pub fn cluster(&self) -> &Cluster {
+        match self {
+            Self::Owned(server) => server.cluster(),
+            Self::Attached(cluster) => cluster,
+        }
+    }
+
+    /// Stops the cluster if this process started it.
+    pub fn release(self) -> Result<()> {
+        match self {
+            Self::Owned(server) => server.stop(),
+            Self::Attached(_) => Ok(()),
+        }
+    }
+}
+
 /// The embedded cluster of `serve`: a [`Cluster`] plus the lock that makes it ours alone.
 #[derive(Debug)]
 pub struct EmbeddedServer {
@@ -261,19 +307,32 @@ impl EmbeddedServer {
     /// Locks `data_dir`, opens (or creates) its cluster, stops a postmaster a crashed server left
     /// behind, and starts it.
     pub fn start(data_dir: &Path) -> Result<Self> {
-        fs::create_dir_all(data_dir).map_err(|err| {
+        let data_dir = prepare_data_dir(data_dir)?;
+        let lock = lock_data_dir(&data_dir)?.ok_or_else(|| {
             EmbeddedError(format!(
-                "cannot create data dir {}: {err}",
+                "another rollcall server is using the data dir {}; stop it, or give this one \
+                 another --data-dir (or DATABASE_URL)",
                 data_dir.display()
             ))
         })?;
-        let data_dir = data_dir.canonicalize().map_err(|err| {
-            EmbeddedError(format!(
-                "cannot open data dir {}: {err}",
-                data_dir.display()
-            ))
-        })?;
-        let lock = lock_data_dir(&data_dir)?;
+        Self::start_locked(&data_dir, lock)
+    }
+
+    /// Starts the cluster like [`EmbeddedServer::start`], or, when a running server holds the
+    /// data dir, connects to the cluster it runs.
+    pub fn start_or_attach(data_dir: &Path) -> Result<Embedded> {
+        let data_dir = prepare_data_dir(data_dir)?;
+        match lock_data_dir(&data_dir)? {
+            Some(lock) => Ok(Embedded::Owned(Self::start_locked(&data_dir, lock)?)),
+            None => {
+                let mut cluster = Cluster::open(&data_dir.join("postgres"), Durability::Durable)?;
+                cluster.adopt_running()?;
+                Ok(Embedded::Attached(cluster))
+            }
+        }
+    }
+
+    fn start_locked(data_dir: &Path, lock: File) -> Result<Self> {
         let mut cluster = Cluster::open(&data_dir.join("postgres"), Durability::Durable)?;
         if cluster.is_running()? {
             // We hold the lock, so no live server owns this postmaster: a crash left it behind.
@@ -298,7 +357,23 @@ impl EmbeddedServer {
     }
 }
 
-fn lock_data_dir(data_dir: &Path) -> Result<File> {
+fn prepare_data_dir(data_dir: &Path) -> Result<PathBuf> {
+    fs::create_dir_all(data_dir).map_err(|err| {
+        EmbeddedError(format!(
+            "cannot create data dir {}: {err}",
+            data_dir.display()
+        ))
+    })?;
+    data_dir.canonicalize().map_err(|err| {
+        EmbeddedError(format!(
+            "cannot open data dir {}: {err}",
+            data_dir.display()
+        ))
+    })
+}
+
+/// Locks the data dir for this process; `None` when another process holds it.
+fn lock_data_dir(data_dir: &Path) -> Result<Option<File>> {
     let path = data_dir.join("rollcall.lock");
     let file = fs::OpenOptions::new()
         .create(true)
@@ -307,12 +382,8 @@ fn lock_data_dir(data_dir: &Path) -> Result<File> {
         .open(&path)
         .map_err(|err| EmbeddedError(format!("cannot open {}: {err}", path.display())))?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => fail(format!(
-            "another rollcall server is using the data dir {}; stop it, or give this one \
-             another --data-dir (or DATABASE_URL)",
-            data_dir.display()
-        )),
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
         Err(fs::TryLockError::Error(err)) => fail(format!("cannot lock {}: {err}", path.display())),
     }
 }

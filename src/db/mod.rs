@@ -5,13 +5,14 @@ pub mod embedded;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
+pub mod types;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 use crate::config::Config;
 use crate::secret::Secret;
-use embedded::EmbeddedServer;
+use embedded::{Embedded, EmbeddedServer};
 pub use pool::{DbConn, Pool};
 
 /// The name of the database the embedded cluster serves.
@@ -21,13 +22,31 @@ pub const EMBEDDED_DATABASE: &str = "rollcall";
 #[derive(Debug)]
 pub struct Database {
     pub url: Secret<String>,
-    embedded: Option<EmbeddedServer>,
+    embedded: Option<Embedded>,
 }
 
 impl Database {
     /// Uses `DATABASE_URL` when set; otherwise starts the embedded cluster in the data dir and
     /// makes sure its `rollcall` database exists.
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        Self::open_with(config, |dir| {
+            EmbeddedServer::start(dir).map(Embedded::Owned)
+        })
+        .await
+    }
+
+    /// Like [`Database::open`], for one-off commands: when a running server owns the embedded
+    /// cluster, connects to it instead of failing.
+    pub async fn open_for_command(config: &Config) -> anyhow::Result<Self> {
+        Self::open_with(config, EmbeddedServer::start_or_attach).await
+    }
+
+    async fn open_with(
+        config: &Config,
+        embedded: impl FnOnce(&std::path::Path) -> Result<Embedded, embedded::EmbeddedError>
+        + Send
+        + 'static,
+    ) -> anyhow::Result<Self> {
         if let Some(url) = &config.database_url {
             return Ok(Self {
                 url: url.clone(),
@@ -35,26 +54,20 @@ impl Database {
             });
         }
         let data_dir = config.settings.data_dir.clone();
-        let server =
-            tokio::task::spawn_blocking(move || EmbeddedServer::start(&data_dir)).await??;
+        let server = tokio::task::spawn_blocking(move || embedded(&data_dir)).await??;
+        let admin_url = server.cluster().url("postgres");
         let database = Self {
             url: server.cluster().url(EMBEDDED_DATABASE),
             embedded: Some(server),
         };
-        let admin_url = database
-            .embedded
-            .as_ref()
-            .map(|s| s.cluster().url("postgres"));
-        if let Some(admin_url) = admin_url {
-            create_database_if_missing(admin_url.expose(), EMBEDDED_DATABASE).await?;
-        }
+        create_database_if_missing(admin_url.expose(), EMBEDDED_DATABASE).await?;
         Ok(database)
     }
 
-    /// Stops the embedded cluster, if this process runs one.
+    /// Stops the embedded cluster, if this process started it.
     pub async fn close(self) -> anyhow::Result<()> {
         if let Some(server) = self.embedded {
-            tokio::task::spawn_blocking(move || server.stop()).await??;
+            tokio::task::spawn_blocking(move || server.release()).await??;
         }
         Ok(())
     }

@@ -1,12 +1,20 @@
-//! The small trait through which resolvers reach shared state and the database.
+//! What resolvers reach through the GraphQL context, and how each request's context is built.
+//!
+//! Shared state (`App`) is schema data; the viewer, the request's metadata and the DataLoaders
+//! are built for every request (or WebSocket operation) by [`request_data`], so a loader's cache
+//! never outlives one operation.
 
 use std::sync::Arc;
 
-use async_graphql::Context;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Request};
 
+use crate::accounts::loaders::{LiveSessionsByUser, UserById};
 use crate::app::App;
+use crate::auth::viewer::{ANONYMOUS, Credential, Viewer};
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::http::request::RequestMeta;
 
 /// What resolvers need from the GraphQL context.
 pub trait ContextExt {
@@ -15,7 +23,25 @@ pub trait ContextExt {
 
     /// A pooled database connection (SERVICE_UNAVAILABLE when none can be had in time).
     fn conn(&self) -> impl Future<Output = AppResult<DbConn>> + Send;
+
+    /// Who makes the request.
+    fn viewer(&self) -> &Viewer;
+
+    /// The request's id, client address and user agent.
+    fn meta(&self) -> &RequestMeta;
+
+    /// The request's `Authorization` header, as read.
+    fn credential(&self) -> &Credential;
+
+    /// The request's DataLoader of type `T`.
+    fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T>;
 }
+
+static NO_META: RequestMeta = RequestMeta {
+    request_id: String::new(),
+    client_ip: None,
+    user_agent: None,
+};
 
 impl ContextExt for Context<'_> {
     fn app(&self) -> &Arc<App> {
@@ -25,4 +51,38 @@ impl ContextExt for Context<'_> {
     async fn conn(&self) -> AppResult<DbConn> {
         Ok(self.app().pool.get().await?)
     }
+
+    fn viewer(&self) -> &Viewer {
+        self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+
+    fn meta(&self) -> &RequestMeta {
+        self.data_opt::<RequestMeta>().unwrap_or(&NO_META)
+    }
+
+    fn credential(&self) -> &Credential {
+        self.data_opt::<Credential>().unwrap_or(&Credential::None)
+    }
+
+    fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T> {
+        // Every loader is registered by `request_data`.
+        self.data_unchecked::<DataLoader<T>>()
+    }
+}
+
+/// Attaches the per-request context to `request`.
+pub fn request_data(
+    request: Request,
+    app: &App,
+    meta: RequestMeta,
+    viewer: Viewer,
+    credential: Credential,
+) -> Request {
+    let pool = app.pool.clone();
+    request
+        .data(meta)
+        .data(viewer)
+        .data(credential)
+        .data(DataLoader::new(UserById(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(LiveSessionsByUser(pool), tokio::spawn))
 }

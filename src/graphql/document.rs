@@ -6,8 +6,12 @@
 //! echoes the document, and the operation to run is found, so HTTP can refuse a mutation over
 //! GET before anything executes.
 
+use async_graphql::Positioned;
 use async_graphql::ServerError;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
+};
 use async_graphql::parser::{Error as ParseError, parse_query};
 
 use crate::error::ErrorCode;
@@ -19,10 +23,12 @@ pub const MAX_NESTING: usize = 64;
 /// The longest part of a parser message that is passed on.
 const MAX_MESSAGE: usize = 160;
 
-/// A parsed document and the kind of operation it will run.
+/// A parsed document and the operation it will run.
 pub struct Prepared {
     pub document: ExecutableDocument,
     pub operation: OperationType,
+    /// The names of the operation's root fields (through fragments), e.g. `login`.
+    pub root_fields: Vec<String>,
 }
 
 /// Parses `query` and finds the operation `operation_name` picks. Errors are request errors,
@@ -39,9 +45,17 @@ pub fn prepare(query: &str, operation_name: Option<&str>) -> Result<Prepared, Se
     }
     let document = parse_query(query).map_err(short_parse_error)?;
     let operation = find_operation(&document, operation_name)?;
+    let mut root_fields = Vec::new();
+    collect_fields(
+        &document,
+        &operation.node.selection_set.node,
+        &mut Vec::new(),
+        &mut root_fields,
+    );
     Ok(Prepared {
+        operation: operation.node.ty,
+        root_fields,
         document,
-        operation,
     })
 }
 
@@ -54,10 +68,37 @@ pub fn operation_label(operation: OperationType) -> &'static str {
     }
 }
 
-fn find_operation(
-    document: &ExecutableDocument,
+/// Gathers the field names of `set`, following fragments (each once, so cycles end).
+fn collect_fields<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    visited: &mut Vec<&'a str>,
+    out: &mut Vec<String>,
+) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => out.push(field.node.name.node.to_string()),
+            Selection::InlineFragment(fragment) => {
+                collect_fields(document, &fragment.node.selection_set.node, visited, out);
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if visited.contains(&name) {
+                    continue;
+                }
+                visited.push(name);
+                if let Some(fragment) = document.fragments.get(name) {
+                    collect_fields(document, &fragment.node.selection_set.node, visited, out);
+                }
+            }
+        }
+    }
+}
+
+fn find_operation<'a>(
+    document: &'a ExecutableDocument,
     operation_name: Option<&str>,
-) -> Result<OperationType, ServerError> {
+) -> Result<&'a Positioned<OperationDefinition>, ServerError> {
     let found = match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), None) => Some(operation),
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
@@ -71,9 +112,7 @@ fn find_operation(
         }
         (DocumentOperations::Single(_), Some(_)) => None,
     };
-    found
-        .map(|operation| operation.node.ty)
-        .ok_or_else(|| validation_error("operationName names no operation of the document"))
+    found.ok_or_else(|| validation_error("operationName names no operation of the document"))
 }
 
 fn validation_error(message: &str) -> ServerError {
@@ -185,6 +224,13 @@ mod tests {
             err.message
         );
         assert!(!err.message.contains(&secret));
+    }
+
+    #[test]
+    fn lists_root_fields_through_fragments() {
+        let doc = "mutation { a: login { x } ...F ... on Mutation { refreshToken } } fragment F on Mutation { register ...F }";
+        let prepared = prepare(doc, None).expect("parses");
+        assert_eq!(prepared.root_fields, ["login", "register", "refreshToken"]);
     }
 
     #[test]

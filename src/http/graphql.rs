@@ -24,8 +24,10 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::auth::viewer::{Credential, PUBLIC_OPERATIONS, authenticate};
 use crate::error::ErrorCode;
 use crate::graphql::codes::{error_code, is_request_error, with_code};
+use crate::graphql::context::request_data;
 use crate::graphql::document::{self, operation_label};
 use crate::http::HttpState;
 use crate::http::request::RequestMeta;
@@ -126,7 +128,14 @@ pub async fn post(
         Ok(params) => params,
         Err(refusal) => return refuse(&state, started, format, refusal),
     };
-    execute(&state, meta, format, params, false, started).await
+    let request = Incoming {
+        meta,
+        credential: Credential::from_headers(&headers),
+        format,
+        is_get: false,
+        started,
+    };
+    execute(&state, request, params).await
 }
 
 /// `GET /graphql`.
@@ -147,7 +156,14 @@ pub async fn get(
         Ok(params) => params,
         Err(refusal) => return refuse(&state, started, format, refusal),
     };
-    execute(&state, meta, format, params, true, started).await
+    let request = Incoming {
+        meta,
+        credential: Credential::from_headers(&headers),
+        format,
+        is_get: true,
+        started,
+    };
+    execute(&state, request, params).await
 }
 
 /// The query-string parameters of `GET /graphql`; `variables` and `extensions` are JSON text.
@@ -267,14 +283,23 @@ async fn read_body(body: Body) -> Result<Bytes, Refusal> {
     }
 }
 
-async fn execute(
-    state: &HttpState,
+/// What is known of a request besides its GraphQL parameters.
+struct Incoming {
     meta: RequestMeta,
+    credential: Credential,
     format: Format,
-    params: Params,
     is_get: bool,
     started: Instant,
-) -> Response {
+}
+
+async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Response {
+    let Incoming {
+        meta,
+        credential,
+        format,
+        is_get,
+        started,
+    } = incoming;
     let prepared = match document::prepare(&params.query, params.operation_name.as_deref()) {
         Ok(prepared) => prepared,
         Err(err) => return graphql_response(state, started, format, "invalid", vec![err], None),
@@ -307,9 +332,19 @@ async fn execute(
         }
         _ => {}
     }
-    let mut request = async_graphql::Request::new(params.query)
-        .variables(params.variables)
-        .data(meta);
+    let public_only = prepared
+        .root_fields
+        .iter()
+        .all(|field| PUBLIC_OPERATIONS.contains(&field.as_str()));
+    let viewer = match authenticate(&state.app, &credential, public_only).await {
+        Ok(viewer) => viewer,
+        Err(err) => {
+            let err = async_graphql::Error::from(err).into_server_error(Default::default());
+            return graphql_response(state, started, format, operation, vec![err], None);
+        }
+    };
+    let request = async_graphql::Request::new(params.query).variables(params.variables);
+    let mut request = request_data(request, &state.app, meta, viewer, credential);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }

@@ -1,11 +1,13 @@
 //! The HTTP side: the router, its middleware, and serving it.
 
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod request;
+pub mod server;
+pub mod ws;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,9 +17,9 @@ use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
-use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -47,9 +49,15 @@ pub fn router(state: HttpState) -> Router {
     let cors = cors_layer(&state.app.config.settings.cors_origins);
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
+        .merge(if state.app.config.graphiql() {
+            graphiql::routes()
+        } else {
+            Router::new()
+        })
         .fallback(not_found)
         .with_state(state)
         .layer(
@@ -63,22 +71,9 @@ pub fn router(state: HttpState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(panic_response))
-                .option_layer(cors),
+                .option_layer(cors)
+                .layer(CompressionLayer::new().gzip(true).br(true)),
         )
-}
-
-/// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }
 
 /// The span of one request. Only the path is recorded: a GET query string holds variables.

@@ -5,11 +5,15 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
+use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 use tower_http::request_id::RequestId;
 
 use crate::config::Config;
 use crate::http::HttpState;
+
+/// The longest User-Agent kept.
+const MAX_USER_AGENT: usize = 300;
 
 /// The request id and client address, handed to GraphQL as request data.
 #[derive(Debug, Clone)]
@@ -18,6 +22,8 @@ pub struct RequestMeta {
     pub request_id: String,
     /// The client's address: the peer, or what a trusted proxy says in `X-Forwarded-For`.
     pub client_ip: Option<IpAddr>,
+    /// The `User-Agent` header (at most 300 characters).
+    pub user_agent: Option<String>,
 }
 
 impl FromRequestParts<HttpState> for RequestMeta {
@@ -37,9 +43,15 @@ impl FromRequestParts<HttpState> for RequestMeta {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip());
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|agent| agent.chars().take(MAX_USER_AGENT).collect());
         Ok(Self {
             request_id,
             client_ip: peer.map(|peer| client_ip(&state.app.config, peer, &parts.headers)),
+            user_agent,
         })
     }
 }

@@ -1,6 +1,10 @@
 //! GraphQL fields of the system area.
 
-use async_graphql::{Context, Object, Result};
+use std::time::Duration;
+
+use async_graphql::{Context, Object, Result, Subscription};
+use chrono::Utc;
+use futures_util::Stream;
 
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -26,5 +30,39 @@ impl SystemQuery {
             .await
             .map_err(AppError::from)?
             .into())
+    }
+}
+
+/// Subscriptions about the server itself.
+#[derive(Default)]
+pub struct SystemSubscription;
+
+/// The slowest tick of [`SystemSubscription::clock`], in seconds.
+const MAX_CLOCK_INTERVAL: i32 = 3600;
+
+#[Subscription]
+impl SystemSubscription {
+    /// The server's clock: the current time now, then every `intervalSeconds` (1 to 3600).
+    /// Front ends use it to show running times (an open clock-in) in step with the server.
+    async fn clock(
+        &self,
+        #[graphql(default = 1)] interval_seconds: i32,
+    ) -> Result<impl Stream<Item = DateTime> + use<>> {
+        if !(1..=MAX_CLOCK_INTERVAL).contains(&interval_seconds) {
+            return Err(AppError::bad_input(
+                "intervalSeconds",
+                format!("intervalSeconds must be from 1 to {MAX_CLOCK_INTERVAL}"),
+            )
+            .into());
+        }
+        let period = Duration::from_secs(interval_seconds.unsigned_abs().into());
+        let ticks = tokio::time::interval(period);
+        Ok(futures_util::stream::unfold(
+            ticks,
+            |mut ticks| async move {
+                ticks.tick().await;
+                Some((DateTime(Utc::now()), ticks))
+            },
+        ))
     }
 }

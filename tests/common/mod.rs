@@ -5,6 +5,9 @@
 //! cluster is made for the whole run in a temporary folder; a watchdog process stops it and
 //! removes the folder when the test process exits, however it exits.
 
+pub mod accounts;
+pub mod smtp;
+
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -172,6 +175,7 @@ fn watchdog(pgdata: &Path, dir: &Path) -> (Child, ChildStdin) {
 pub struct TestApp {
     pub app: Arc<App>,
     pub router: Router,
+    pub database_url: String,
     database: String,
     admin_url: String,
 }
@@ -184,14 +188,21 @@ impl TestApp {
 
     /// An application on a fresh database, with settings changed by `change`.
     pub async fn with_settings(change: impl FnOnce(&mut Settings)) -> Self {
+        Self::with_config(|config| change(&mut config.settings)).await
+    }
+
+    /// An application on a fresh database, with its configuration changed by `change`: for
+    /// what is not a setting, such as `smtp_url`.
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> Self {
         let harness = harness();
         let database = unique_name("rollcall_test");
         create_database(&harness.admin_url, &database, Some(&harness.template)).await;
         let database_url = with_database(&harness.admin_url, &database);
-        let app = Self::app_on(&database_url, change).await;
+        let app = Self::app_with_config(&database_url, change).await;
         Self {
             router: http::router(HttpState::new(app.clone())),
             app,
+            database_url,
             database,
             admin_url: harness.admin_url.clone(),
         }
@@ -199,16 +210,37 @@ impl TestApp {
 
     /// Builds an [`App`] on `database_url` as `serve` would.
     pub async fn app_on(database_url: &str, change: impl FnOnce(&mut Settings)) -> Arc<App> {
-        let mut settings = test_settings();
-        change(&mut settings);
-        let config = Config {
-            settings,
+        Self::app_with_config(database_url, |config| change(&mut config.settings)).await
+    }
+
+    /// Builds an [`App`] on `database_url` as `serve` would, with its configuration changed by
+    /// `change`.
+    pub async fn app_with_config(database_url: &str, change: impl FnOnce(&mut Config)) -> Arc<App> {
+        let mut config = Config {
+            settings: test_settings(),
             database_url: None,
             jwt_secret: None,
+            jwt_previous_secret: None,
+            smtp_url: None,
         };
-        App::new(config, database_url)
+        change(&mut config);
+        let app = App::new(config, database_url)
             .await
-            .expect("building the app")
+            .expect("building the app");
+        rollcall::app::start_background(&app);
+        app
+    }
+
+    /// Another server instance on the same database (it does not drop the database).
+    pub async fn second_instance(&self) -> TestApp {
+        let app = Self::app_on(&self.database_url, |_| {}).await;
+        TestApp {
+            router: http::router(HttpState::new(app.clone())),
+            app,
+            database_url: self.database_url.clone(),
+            database: String::new(),
+            admin_url: String::new(),
+        }
     }
 
     /// Sends `request` through the router, as if from 127.0.0.1.
@@ -231,20 +263,29 @@ impl TestApp {
         response.json()
     }
 
-    /// Serves the router on a loopback port, for clients that need a real socket.
-    pub async fn spawn_server(&self) -> SocketAddr {
+    /// Serves the router on a loopback port as `serve` does, for clients that need a real
+    /// socket. The task ends when `self.app.lifecycle.shutdown` is cancelled and open
+    /// connections have finished.
+    pub async fn spawn_server(&self) -> (SocketAddr, tokio::task::JoinHandle<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a loopback port");
         let addr = listener.local_addr().expect("its address");
         let router = self.router.clone();
-        tokio::spawn(http::serve(listener, router, std::future::pending()));
-        addr
+        let settings = self.app.config.settings.clone();
+        let lifecycle = self.app.lifecycle.clone();
+        let server = tokio::spawn(async move {
+            http::server::serve(listener, router, &settings, lifecycle).await;
+        });
+        (addr, server)
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if self.database.is_empty() {
+            return;
+        }
         let admin_url = self.admin_url.clone();
         let database = self.database.clone();
         // Dropping happens inside the test's runtime, which cannot be blocked on: clean up from

@@ -1,0 +1,640 @@
+//! The steps of each identity operation: checks, transactions over the queries, mail and the
+//! security history. Resolvers call these and convert the results.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use ipnet::IpNet;
+use rand::RngCore;
+
+use crate::accounts::model::{AccountStatus, ClientInfo, NewUser, Role, Session, SessionId, User};
+use crate::accounts::queries::{self, NewAuthEvent, TokenPurpose};
+use crate::app::App;
+use crate::auth::guards::Level;
+use crate::auth::passwords::{self, Verified};
+use crate::auth::tokens;
+use crate::auth::viewer::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::http::request::RequestMeta;
+use crate::mail::{self, NewMail, SECRET_PLACEHOLDER};
+
+/// Failed sign-ins allowed per account within [`ACCOUNT_WINDOW`].
+pub const ACCOUNT_LIMIT: i64 = 10;
+pub const ACCOUNT_WINDOW: Duration = Duration::minutes(15);
+/// Failed sign-ins allowed per client address within [`ADDRESS_WINDOW`].
+pub const ADDRESS_LIMIT: i64 = 100;
+pub const ADDRESS_WINDOW: Duration = Duration::hours(1);
+/// How long an email confirmation link works.
+pub const CONFIRMATION_LIFETIME: Duration = Duration::hours(24);
+/// Unconfirmed accounts older than this are removed.
+pub const UNCONFIRMED_LIFETIME: Duration = Duration::days(7);
+
+/// What registration asks for.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub email: String,
+    pub username: String,
+    pub password: String,
+    pub name: String,
+}
+
+/// A new pair of tokens and what they are for.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub access_token: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+    pub user: User,
+    pub session: Session,
+}
+
+/// Registers an UNCONFIRMED account and mails its confirmation link.
+pub async fn register(app: &App, meta: &RequestMeta, input: Registration) -> AppResult<User> {
+    let email = check_email("email", &input.email)?;
+    let username = check_username("username", &input.username)?;
+    let name = check_name("name", &input.name)?;
+    passwords::check_new("password", &input.password)?;
+    let hash = app.hasher.hash(input.password).await?;
+    let client = client_info(meta, None)?;
+    let token = random_token();
+    let token_hash = mailed_hash(app, TokenPurpose::ConfirmEmail, &token);
+    let link = format!(
+        "{}/confirm-email?token={SECRET_PLACEHOLDER}",
+        app.config.public_url()
+    );
+    let mut conn = app.pool.get().await?;
+    let user = conn
+        .transaction(async |conn| {
+            let user = queries::insert_user(
+                conn,
+                &NewUser {
+                    email: &email,
+                    username: &username,
+                    name: &name,
+                    password_hash: &hash,
+                    role: Role::User,
+                    status: AccountStatus::Unconfirmed,
+                },
+            )
+            .await
+            .map_err(registration_conflict)?;
+            queries::insert_email_token(
+                conn,
+                user.id,
+                TokenPurpose::ConfirmEmail,
+                &token_hash,
+                None,
+                Utc::now() + CONFIRMATION_LIFETIME,
+            )
+            .await?;
+            mail_confirmation(conn, &user, &email, &link, &token).await?;
+            record(conn, &user, None, "REGISTERED", Some(&client), None).await?;
+            Ok::<_, AppError>(user)
+        })
+        .await?;
+    Ok(user)
+}
+
+/// Creates an ACTIVE ADMIN account (the operator's `rollcall create-admin`). An existing email
+/// or username is CONFLICT.
+pub async fn create_admin(
+    conn: &mut AsyncPgConnection,
+    hasher: &crate::auth::passwords::Hasher,
+    input: Registration,
+) -> AppResult<User> {
+    let email = check_email("email", &input.email)?;
+    let username = check_username("username", &input.username)?;
+    let name = check_name("name", &input.name)?;
+    passwords::check_new("password", &input.password)?;
+    let hash = hasher.hash(input.password).await?;
+    conn.transaction(async |conn| {
+        let user = queries::insert_user(
+            conn,
+            &NewUser {
+                email: &email,
+                username: &username,
+                name: &name,
+                password_hash: &hash,
+                role: Role::Admin,
+                status: AccountStatus::Active,
+            },
+        )
+        .await
+        .map_err(registration_conflict)?;
+        record(
+            conn,
+            &user,
+            None,
+            "ADMIN_CREATED",
+            None,
+            Some("by rollcall create-admin"),
+        )
+        .await?;
+        Ok(user)
+    })
+    .await
+}
+
+/// Follows a confirmation link: the account becomes ACTIVE with role USER.
+pub async fn confirm_email(app: &App, token: &str) -> AppResult<User> {
+    let hash = mailed_hash(app, TokenPurpose::ConfirmEmail, token.trim());
+    let mut conn = app.pool.get().await?;
+    conn.transaction(async |conn| {
+        let found =
+            queries::email_token_for_update(conn, TokenPurpose::ConfirmEmail, &hash).await?;
+        let token = usable_token("token", found)?;
+        queries::use_email_token(conn, token.id).await?;
+        let user = queries::confirm_user(conn, token.user_id).await?;
+        record(conn, &user, None, "EMAIL_CONFIRMED", None, None).await?;
+        Ok(user)
+    })
+    .await
+}
+
+/// Mails a new confirmation link to an unconfirmed account; says nothing about other addresses.
+pub async fn resend_confirmation(app: &App, email: &str) -> AppResult<()> {
+    let mut conn = app.pool.get().await?;
+    let Some(user) = queries::user_by_email(&mut conn, email.trim()).await? else {
+        return Ok(());
+    };
+    if user.status != AccountStatus::Unconfirmed {
+        return Ok(());
+    }
+    let token = random_token();
+    let token_hash = mailed_hash(app, TokenPurpose::ConfirmEmail, &token);
+    let link = format!(
+        "{}/confirm-email?token={SECRET_PLACEHOLDER}",
+        app.config.public_url()
+    );
+    let address = user.email.clone().unwrap_or_default();
+    conn.transaction(async |conn| {
+        queries::insert_email_token(
+            conn,
+            user.id,
+            TokenPurpose::ConfirmEmail,
+            &token_hash,
+            None,
+            Utc::now() + CONFIRMATION_LIFETIME,
+        )
+        .await?;
+        mail_confirmation(conn, &user, &address, &link, &token).await?;
+        Ok::<_, AppError>(())
+    })
+    .await
+}
+
+/// Removes accounts left unconfirmed for [`UNCONFIRMED_LIFETIME`], freeing their email and
+/// username.
+pub async fn remove_stale_unconfirmed(app: &App) -> AppResult<()> {
+    let mut conn = app.pool.get().await?;
+    let removed = queries::delete_stale_unconfirmed(&mut conn, UNCONFIRMED_LIFETIME).await?;
+    if removed > 0 {
+        tracing::info!(removed, "removed unconfirmed accounts older than 7 days");
+    }
+    Ok(())
+}
+
+/// Signs in with a login (email or username) and password, within the rate limits.
+pub async fn login(
+    app: &App,
+    meta: &RequestMeta,
+    login: &str,
+    password: String,
+    device: Option<String>,
+) -> AppResult<SignIn> {
+    let client = client_info(meta, device)?;
+    let mut conn = app.pool.get().await?;
+    let user = queries::user_by_login(&mut conn, login.trim()).await?;
+    let user_id = user.as_ref().map(|u| u.id);
+    let attempt = conn
+        .transaction(async |conn| {
+            queries::lock_login_counters(conn, user_id, client.ip).await?;
+            let now = Utc::now();
+            if user_id.is_some() {
+                let (count, oldest) =
+                    queries::count_attempts(conn, user_id, None, now - ACCOUNT_WINDOW).await?;
+                check_limit(count, oldest, ACCOUNT_LIMIT, ACCOUNT_WINDOW, now)?;
+            }
+            if client.ip.is_some() {
+                let (count, oldest) =
+                    queries::count_attempts(conn, None, client.ip, now - ADDRESS_WINDOW).await?;
+                check_limit(count, oldest, ADDRESS_LIMIT, ADDRESS_WINDOW, now)?;
+            }
+            Ok::<_, AppError>(queries::insert_attempt(conn, user_id, client.ip).await?)
+        })
+        .await?;
+    // No connection is held while hashing: a login storm must not starve other requests.
+    drop(conn);
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let verified = app.hasher.verify(password, stored).await;
+    let mut conn = app.pool.get().await?;
+    let rehash = match (verified, user) {
+        (Ok(Verified::Yes { rehash }), Some(user)) => (rehash, user),
+        (Ok(_), user) => {
+            if let Some(user) = &user {
+                record(&mut conn, user, None, "SIGN_IN_FAILED", Some(&client), None).await?;
+            }
+            return Err(AppError::Unauthenticated {
+                reason: Some("INVALID_CREDENTIALS"),
+            });
+        }
+        (Err(err), _) => {
+            // The attempt was never judged: it does not count against anyone.
+            queries::delete_attempt(&mut conn, attempt).await?;
+            return Err(err);
+        }
+    };
+    let (rehash, user) = rehash;
+    let refresh = tokens::new_refresh_token();
+    let session = conn
+        .transaction(async |conn| {
+            queries::delete_attempt(conn, attempt).await?;
+            if let Some(hash) = &rehash {
+                queries::set_password_hash(conn, user.id, hash).await?;
+            }
+            let (session, ended) = queries::create_session(
+                conn,
+                user.id,
+                &client,
+                Utc::now() + tokens::SESSION_LIFETIME,
+            )
+            .await?;
+            queries::notify_revoked(conn, &ended).await?;
+            queries::insert_refresh_token(
+                conn,
+                &tokens::refresh_hash(&refresh),
+                session.id,
+                (Utc::now() + tokens::REFRESH_IDLE).min(session.expires_at),
+            )
+            .await?;
+            record(
+                conn,
+                &user,
+                Some(session.id),
+                "SIGN_IN",
+                Some(&client),
+                None,
+            )
+            .await?;
+            Ok::<_, AppError>(session)
+        })
+        .await?;
+    let (access_token, access_token_expires_at) =
+        tokens::issue_access(&app.keys, user.id.0, session.id.0, session.created_at)?;
+    Ok(SignIn {
+        access_token,
+        access_token_expires_at,
+        refresh_token: refresh,
+        user,
+        session,
+    })
+}
+
+/// What a refresh token turned out to be.
+enum Rotation {
+    Rotated(Box<SignIn>),
+    Replayed,
+}
+
+/// Exchanges a refresh token for a new pair. A token presented again after its rotation ends
+/// its whole session (it was stolen, or the client is broken), except within a few seconds of
+/// the rotation, when it gets the same new pair: two tabs refreshing at once.
+pub async fn refresh(app: &App, meta: &RequestMeta, token: &str) -> AppResult<SignIn> {
+    let hash = tokens::refresh_hash(token);
+    let client = client_info(meta, None)?;
+    let mut conn = app.pool.get().await?;
+    let rotation = conn
+        .transaction(async |conn| {
+            let Some((stored, session, user)) =
+                queries::refresh_token_for_update(conn, &hash).await?
+            else {
+                return Err(unauthenticated("TOKEN_INVALID"));
+            };
+            if session.revoked_at.is_some() || user.deleted_at.is_some() {
+                return Err(unauthenticated("SESSION_REVOKED"));
+            }
+            let now = Utc::now();
+            let successor = tokens::successor(&app.keys, token);
+            let issued_at = match stored.rotated_at {
+                None => {
+                    if stored.expires_at <= now || session.expires_at <= now {
+                        return Err(unauthenticated("TOKEN_EXPIRED"));
+                    }
+                    let rotated_at = queries::mark_rotated(conn, &hash).await?;
+                    queries::insert_refresh_token(
+                        conn,
+                        &tokens::refresh_hash(&successor),
+                        session.id,
+                        (now + tokens::REFRESH_IDLE).min(session.expires_at),
+                    )
+                    .await?;
+                    queries::touch_session(conn, session.id).await?;
+                    rotated_at
+                }
+                Some(rotated_at) if now - rotated_at <= tokens::REPLAY_GRACE => rotated_at,
+                Some(_) => {
+                    let ended = queries::revoke_sessions(
+                        conn,
+                        user.id,
+                        Some(session.id),
+                        None,
+                        "refresh token replayed",
+                    )
+                    .await?;
+                    queries::notify_revoked(conn, &ended).await?;
+                    record(
+                        conn,
+                        &user,
+                        Some(session.id),
+                        "REFRESH_REPLAY",
+                        Some(&client),
+                        None,
+                    )
+                    .await?;
+                    return Ok(Rotation::Replayed);
+                }
+            };
+            let (access_token, access_token_expires_at) =
+                tokens::issue_access(&app.keys, user.id.0, session.id.0, issued_at)?;
+            Ok::<_, AppError>(Rotation::Rotated(Box::new(SignIn {
+                access_token,
+                access_token_expires_at,
+                refresh_token: successor,
+                user,
+                session,
+            })))
+        })
+        .await?;
+    match rotation {
+        Rotation::Rotated(sign_in) => Ok(*sign_in),
+        Rotation::Replayed => Err(unauthenticated("SESSION_REVOKED")),
+    }
+}
+
+/// Ends the viewer's current session.
+pub async fn logout(app: &App, meta: &RequestMeta, viewer: &Viewer) -> AppResult<bool> {
+    let signed_in = viewer.require()?;
+    let client = client_info(meta, None)?;
+    let mut conn = app.pool.get().await?;
+    conn.transaction(async |conn| {
+        let ended = queries::revoke_sessions(
+            conn,
+            signed_in.user.id,
+            Some(signed_in.session.id),
+            None,
+            "logout",
+        )
+        .await?;
+        queries::notify_revoked(conn, &ended).await?;
+        record(
+            conn,
+            &signed_in.user,
+            Some(signed_in.session.id),
+            "LOGOUT",
+            Some(&client),
+            None,
+        )
+        .await?;
+        Ok::<_, AppError>(!ended.is_empty())
+    })
+    .await
+}
+
+/// Ends every session of the viewer; answers how many ended.
+pub async fn logout_all(app: &App, meta: &RequestMeta, viewer: &Viewer) -> AppResult<usize> {
+    let signed_in = viewer.require()?;
+    let client = client_info(meta, None)?;
+    let mut conn = app.pool.get().await?;
+    conn.transaction(async |conn| {
+        let ended =
+            queries::revoke_sessions(conn, signed_in.user.id, None, None, "logout everywhere")
+                .await?;
+        queries::notify_revoked(conn, &ended).await?;
+        let detail = format!("{} sessions ended", ended.len());
+        record(
+            conn,
+            &signed_in.user,
+            Some(signed_in.session.id),
+            "LOGOUT_ALL",
+            Some(&client),
+            Some(&detail),
+        )
+        .await?;
+        Ok::<_, AppError>(ended.len())
+    })
+    .await
+}
+
+/// Ends session `id`: the viewer's own, or anyone's for an admin. Answers whether it was live.
+pub async fn revoke_session(
+    app: &App,
+    meta: &RequestMeta,
+    viewer: &Viewer,
+    id: SessionId,
+) -> AppResult<bool> {
+    let signed_in = viewer.require()?;
+    let client = client_info(meta, None)?;
+    let mut conn = app.pool.get().await?;
+    let session = queries::session_by_id(&mut conn, id)
+        .await?
+        .filter(|s| s.user_id == signed_in.user.id || viewer.level() >= Level::Admin)
+        .ok_or(AppError::NotFound("session"))?;
+    conn.transaction(async |conn| {
+        let ended =
+            queries::revoke_sessions(conn, session.user_id, Some(session.id), None, "revoked")
+                .await?;
+        queries::notify_revoked(conn, &ended).await?;
+        let detail = format!("revoked by account {}", signed_in.user.id);
+        let owner = queries::user_by_id(conn, session.user_id)
+            .await?
+            .ok_or(AppError::NotFound("session"))?;
+        record(
+            conn,
+            &owner,
+            Some(session.id),
+            "SESSION_REVOKED",
+            Some(&client),
+            Some(&detail),
+        )
+        .await?;
+        Ok::<_, AppError>(!ended.is_empty())
+    })
+    .await
+}
+
+fn check_limit(
+    count: i64,
+    oldest: Option<DateTime<Utc>>,
+    limit: i64,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if count < limit {
+        return Ok(());
+    }
+    let free_at = oldest.unwrap_or(now) + window;
+    let retry_after = (free_at - now).num_seconds().max(1);
+    Err(AppError::RateLimited {
+        retry_after: u64::try_from(retry_after).unwrap_or(1),
+    })
+}
+
+async fn mail_confirmation(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    address: &str,
+    link: &str,
+    token: &str,
+) -> AppResult<()> {
+    let body = format!(
+        "Hello {},\n\nplease confirm your email address for Rollcall by opening this link \
+         within 24 hours:\n\n{link}\n\nIf you did not register, ignore this mail.\n",
+        user.name
+    );
+    mail::enqueue(
+        conn,
+        NewMail {
+            recipient: address,
+            subject: "Confirm your Rollcall account",
+            body: &body,
+            secret: Some(token),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn record(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    session: Option<SessionId>,
+    kind: &str,
+    client: Option<&ClientInfo>,
+    detail: Option<&str>,
+) -> AppResult<()> {
+    queries::record_event(
+        conn,
+        NewAuthEvent {
+            user: Some(user.id),
+            session,
+            kind,
+            client,
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A token is refused with a reason the client can act on.
+fn usable_token(field: &str, found: Option<queries::EmailToken>) -> AppResult<queries::EmailToken> {
+    let refuse = |reason: &'static str, message: &str| AppError::BadInput {
+        field: Some(field.to_owned()),
+        message: message.to_owned(),
+        reason: Some(reason),
+    };
+    let token = found.ok_or_else(|| refuse("CODE_INVALID", "this link is not valid"))?;
+    if token.used_at.is_some() {
+        return Err(refuse("CODE_USED", "this link was already used"));
+    }
+    if token.expires_at <= Utc::now() {
+        return Err(refuse("CODE_EXPIRED", "this link has expired"));
+    }
+    Ok(token)
+}
+
+fn registration_conflict(err: DieselError) -> AppError {
+    if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &err {
+        match info.constraint_name() {
+            Some("users_email_key") => {
+                return AppError::conflict("email", "an account with this email address exists");
+            }
+            Some("users_username_key") => {
+                return AppError::conflict("username", "this username is taken");
+            }
+            _ => {}
+        }
+    }
+    err.into()
+}
+
+/// A random URL-safe token of 256 bits.
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored of a mailed token: an HMAC under a key derived from the server secret.
+pub fn mailed_hash(app: &App, purpose: TokenPurpose, token: &str) -> Vec<u8> {
+    app.keys
+        .code_mac(format!("{}:{token}", purpose.as_str()).as_bytes())
+        .to_vec()
+}
+
+fn unauthenticated(reason: &'static str) -> AppError {
+    AppError::Unauthenticated {
+        reason: Some(reason),
+    }
+}
+
+/// The device, address and user agent of the client making the request.
+pub fn client_info(meta: &RequestMeta, device: Option<String>) -> AppResult<ClientInfo> {
+    let device = device.unwrap_or_default().trim().to_owned();
+    if device.chars().count() > 100 {
+        return Err(AppError::bad_input(
+            "device",
+            "the device name may have at most 100 characters",
+        ));
+    }
+    Ok(ClientInfo {
+        device,
+        ip: meta.client_ip.map(IpNet::from),
+        user_agent: meta.user_agent.clone(),
+    })
+}
+
+/// Checks and normalises an email address.
+pub fn check_email(field: &str, email: &str) -> AppResult<String> {
+    let email = email.trim();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !email.contains(char::is_whitespace)
+        });
+    if valid {
+        Ok(email.to_owned())
+    } else {
+        Err(AppError::bad_input(field, "not a valid email address"))
+    }
+}
+
+/// Checks a username: 3 to 32 of `a-z 0-9 . _ -`.
+pub fn check_username(field: &str, username: &str) -> AppResult<String> {
+    let username = username.trim();
+    let valid = (3..=32).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if valid {
+        Ok(username.to_owned())
+    } else {
+        Err(AppError::bad_input(
+            field,
+            "a username has 3 to 32 characters of a-z, 0-9, '.', '_' and '-'",
+        ))
+    }
+}
+
+/// Checks a display name: 1 to 200 characters.
+pub fn check_name(field: &str, name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::bad_input(field, "a name has 1 to 200 characters"));
+    }
+    Ok(name.to_owned())
+}

@@ -1,0 +1,203 @@
+//! The viewer: who makes the request.
+//!
+//! An access token names a session; every request reads that session and its account from the
+//! database (by primary key), so a revoked session, a role change or a deactivation applies at
+//! the very next request. A token that is expired, forged or of a revoked session fails the
+//! request with UNAUTHENTICATED and `extensions.reason`, except for documents that only call
+//! operations open to anyone ([`PUBLIC_OPERATIONS`]): those run as anonymous, so a client holding
+//! a stale token can still refresh it or sign in again.
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{Duration, Utc};
+
+use crate::accounts::model::{Session, SessionId, User, UserId};
+use crate::accounts::queries;
+use crate::app::App;
+use crate::auth::guards::Level;
+use crate::auth::tokens::{self, TokenError};
+use crate::error::{AppError, AppResult};
+
+/// Root fields that anyone may call, and that run as anonymous whatever token comes with them.
+pub const PUBLIC_OPERATIONS: &[&str] = &[
+    "register",
+    "confirmEmail",
+    "resendConfirmation",
+    "login",
+    "refreshToken",
+    "requestPasswordReset",
+    "resetPassword",
+    "__typename",
+];
+
+/// `last_seen_at` is written at most this often.
+const LAST_SEEN_RESOLUTION: Duration = Duration::minutes(1);
+
+/// The `Authorization` header of a request, read but not yet checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    None,
+    Bearer(String),
+    Basic {
+        login: String,
+        password: String,
+    },
+    /// A header that is neither a Bearer token nor Basic credentials.
+    Malformed,
+}
+
+impl Credential {
+    /// Reads the `Authorization` header.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let Some(value) = headers.get(AUTHORIZATION) else {
+            return Self::None;
+        };
+        let Ok(value) = value.to_str() else {
+            return Self::Malformed;
+        };
+        Self::parse(value)
+    }
+
+    /// Reads an `Authorization` value (`Bearer <token>` or `Basic <base64>`).
+    pub fn parse(value: &str) -> Self {
+        let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
+        let rest = rest.trim();
+        if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
+            return Self::Bearer(rest.to_owned());
+        }
+        if scheme.eq_ignore_ascii_case("basic") {
+            let decoded = STANDARD
+                .decode(rest)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok());
+            if let Some((login, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
+                return Self::Basic {
+                    login: login.to_owned(),
+                    password: password.to_owned(),
+                };
+            }
+        }
+        Self::Malformed
+    }
+}
+
+/// A signed-in viewer: the account and the session its token belongs to.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+}
+
+/// Who makes the request. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer(Option<Arc<SignedIn>>);
+
+/// The viewer of requests that carry no valid token.
+pub static ANONYMOUS: Viewer = Viewer(None);
+
+impl Viewer {
+    pub fn signed_in(user: User, session: Session) -> Self {
+        Self(Some(Arc::new(SignedIn { user, session })))
+    }
+
+    /// The viewer's permission level.
+    pub fn level(&self) -> Level {
+        self.0.as_ref().map_or(Level::Anonymous, |s| s.user.level())
+    }
+
+    /// The signed-in account and session, if any.
+    pub fn get(&self) -> Option<&SignedIn> {
+        self.0.as_deref()
+    }
+
+    pub fn user_id(&self) -> Option<UserId> {
+        self.get().map(|s| s.user.id)
+    }
+
+    pub fn session_id(&self) -> Option<SessionId> {
+        self.get().map(|s| s.session.id)
+    }
+
+    /// The signed-in account, or UNAUTHENTICATED.
+    pub fn require(&self) -> AppResult<&SignedIn> {
+        self.get().ok_or(AppError::Unauthenticated { reason: None })
+    }
+}
+
+/// Finds the viewer of a request. `public_only` says whether the document calls only
+/// [`PUBLIC_OPERATIONS`], in which case a bad token is ignored rather than refused.
+pub async fn authenticate(
+    app: &App,
+    credential: &Credential,
+    public_only: bool,
+) -> AppResult<Viewer> {
+    let outcome = match credential {
+        Credential::None | Credential::Basic { .. } => return Ok(Viewer::default()),
+        Credential::Malformed => Err(unauthenticated(TokenError::Invalid.reason())),
+        Credential::Bearer(token) => resolve(app, token).await,
+    };
+    match outcome {
+        Err(AppError::Unauthenticated { .. }) if public_only => Ok(Viewer::default()),
+        other => other,
+    }
+}
+
+async fn resolve(app: &App, token: &str) -> AppResult<Viewer> {
+    let claims =
+        tokens::verify_access(&app.keys, token).map_err(|err| unauthenticated(err.reason()))?;
+    let mut conn = app.pool.get().await?;
+    let (session, user) = queries::session_with_user(&mut conn, SessionId(claims.sid))
+        .await?
+        .ok_or_else(|| unauthenticated("SESSION_REVOKED"))?;
+    if claims.sub != user.id.to_string() {
+        return Err(unauthenticated(TokenError::Invalid.reason()));
+    }
+    let now = Utc::now();
+    if session.revoked_at.is_some() || user.deleted_at.is_some() {
+        return Err(unauthenticated("SESSION_REVOKED"));
+    }
+    if session.expires_at <= now {
+        return Err(unauthenticated(TokenError::Expired.reason()));
+    }
+    if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
+        queries::touch_session(&mut conn, session.id).await?;
+    }
+    Ok(Viewer::signed_in(user, session))
+}
+
+fn unauthenticated(reason: &'static str) -> AppError {
+    AppError::Unauthenticated {
+        reason: Some(reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_authorization_headers() {
+        assert_eq!(
+            Credential::parse("Bearer abc"),
+            Credential::Bearer("abc".into())
+        );
+        assert_eq!(
+            Credential::parse("bearer  abc "),
+            Credential::Bearer("abc".into())
+        );
+        assert_eq!(
+            Credential::parse(&format!("Basic {}", STANDARD.encode("ann:pa:ss"))),
+            Credential::Basic {
+                login: "ann".into(),
+                password: "pa:ss".into()
+            }
+        );
+        assert_eq!(Credential::parse("Basic ???"), Credential::Malformed);
+        assert_eq!(Credential::parse("Token abc"), Credential::Malformed);
+        assert_eq!(Credential::parse("Bearer"), Credential::Malformed);
+    }
+}

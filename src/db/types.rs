@@ -1,0 +1,90 @@
+//! Rust types for database values: id newtypes and enums stored as text.
+//!
+//! Enums are `text` columns with a CHECK constraint listing the values (simpler to migrate than
+//! PostgreSQL enum types); the macros here map them, and the id newtypes, to SQL.
+
+/// Declares an id newtype over `bigint`, usable in diesel queries and rows.
+#[macro_export]
+macro_rules! id_newtype {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        pub struct $name(pub i64);
+
+        impl diesel::serialize::ToSql<diesel::sql_types::BigInt, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <i64 as diesel::serialize::ToSql<diesel::sql_types::BigInt, diesel::pg::Pg>>::to_sql(&self.0, out)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::BigInt, diesel::pg::Pg> for $name {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                <i64 as diesel::deserialize::FromSql<diesel::sql_types::BigInt, diesel::pg::Pg>>::from_sql(bytes).map(Self)
+            }
+        }
+
+        impl $name {
+            /// Reads an id given by a client; `field` names the argument in the error.
+            pub fn parse(field: &str, id: &async_graphql::ID) -> $crate::error::AppResult<Self> {
+                id.parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .map(Self)
+                    .ok_or_else(|| $crate::error::AppError::bad_input(field, "not a valid id"))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+/// Declares the diesel mapping of an enum stored as `text`, given each variant's SQL spelling.
+#[macro_export]
+macro_rules! text_enum {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $name {
+            /// The value as stored.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                use std::io::Write as _;
+                out.write_all(self.as_str().as_bytes())?;
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                match bytes.as_bytes() {
+                    $(v if v == $text.as_bytes() => Ok(Self::$variant),)+
+                    other => Err(format!(
+                        "unknown {} {:?}",
+                        stringify!($name),
+                        String::from_utf8_lossy(other)
+                    )
+                    .into()),
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,514 @@
+//! GraphQL over WebSocket at `/graphql/ws`, speaking `graphql-transport-ws` exactly as
+//! graphql-ws's PROTOCOL.md says.
+//!
+//! async-graphql's own handler strays from the protocol (it closes with 1002 or 1011 where the
+//! protocol says 4400/4401/4403, replaces a duplicate id silently, has no init timeout and caps
+//! no message size), so the protocol loop lives here, over the schema's `execute_stream`:
+//!
+//! - `connection_init` must arrive within the init timeout (else 4408), once (a second closes
+//!   4429); a refused init closes 4403; `subscribe` before `connection_ack` closes 4401;
+//! - an invalid message closes 4400, a duplicate active id 4409, a message over 1 MiB 1009;
+//! - `ping` gets `pong`, and the server pings on its own to keep the connection alive;
+//! - a document refused as a whole gets one `error` message, never `next`; queries and
+//!   mutations answer `next` then `complete`, like subscriptions;
+//! - a server shutting down closes every socket with 1001.
+//!
+//! Each operation gets its own per-request context, as over HTTP.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast::error::RecvError;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ServerError, Variables};
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::SinkExt;
+use futures_util::stream::{SplitStream, StreamExt};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use crate::accounts::model::SessionId;
+use crate::auth::tokens;
+use crate::auth::viewer::{self, Credential, Viewer};
+use crate::error::ErrorCode;
+use crate::events::SessionEvent;
+use crate::graphql::codes::{error_code, is_request_error, with_code};
+use crate::graphql::context::request_data;
+use crate::graphql::document::{self, operation_label};
+use crate::http::HttpState;
+use crate::http::request::RequestMeta;
+
+/// The only subprotocol spoken.
+pub const PROTOCOL: &str = "graphql-transport-ws";
+/// The largest message accepted from a client.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Messages waiting to be written to one socket; a slow reader slows its subscriptions down.
+const OUTGOING_QUEUE: usize = 64;
+
+/// Why the server closes a socket, with the protocol's close codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Close {
+    /// The client closed or vanished: nothing to send.
+    ByClient,
+    GoingAway,
+    TooBig,
+    BadRequest(String),
+    Unauthorized,
+    Forbidden,
+    InitTimeout,
+    DuplicateId(String),
+    TooManyInits,
+    SubprotocolNotAcceptable,
+}
+
+impl Close {
+    fn frame(&self) -> Option<CloseFrame> {
+        let (code, reason) = match self {
+            Self::ByClient => return None,
+            Self::GoingAway => (1001, "Server shutting down".to_owned()),
+            Self::TooBig => (1009, "Message too big".to_owned()),
+            Self::BadRequest(reason) => (4400, reason.clone()),
+            Self::Unauthorized => (4401, "Unauthorized".to_owned()),
+            Self::Forbidden => (4403, "Forbidden".to_owned()),
+            Self::InitTimeout => (4408, "Connection initialisation timeout".to_owned()),
+            Self::DuplicateId(id) => (4409, format!("Subscriber for {id} already exists")),
+            Self::TooManyInits => (4429, "Too many initialisation requests".to_owned()),
+            Self::SubprotocolNotAcceptable => (4406, "Subprotocol not acceptable".to_owned()),
+        };
+        // Close reasons are limited to 123 bytes by RFC 6455.
+        let reason: String = reason.chars().take(100).collect();
+        Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })
+    }
+}
+
+/// What a client may send.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    Ping {},
+    Pong {},
+    Subscribe {
+        id: String,
+        payload: SubscribePayload,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+/// The GraphQL request inside a `subscribe` message.
+#[derive(Debug, Deserialize)]
+struct SubscribePayload {
+    query: String,
+    #[serde(rename = "operationName", default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<Value>,
+}
+
+/// What the socket writer sends.
+enum Outgoing {
+    Text(String),
+    Close(Close),
+}
+
+/// `GET /graphql/ws`: upgrades to a WebSocket and runs the protocol on it.
+pub async fn upgrade(
+    State(state): State<HttpState>,
+    meta: RequestMeta,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let offered = ws
+        .requested_protocols()
+        .any(|p| p.as_bytes() == PROTOCOL.as_bytes());
+    let tasks = state.app.lifecycle.tasks.clone();
+    ws.protocols([PROTOCOL])
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| {
+            tasks.track_future(async move {
+                if offered {
+                    Session {
+                        state,
+                        meta,
+                        auth: SocketAuth::default(),
+                    }
+                    .run(socket)
+                    .await;
+                } else {
+                    close_now(socket, Close::SubprotocolNotAcceptable).await;
+                }
+            })
+        })
+}
+
+async fn close_now(mut socket: WebSocket, close: Close) {
+    let _ = socket.send(Message::Close(close.frame())).await;
+}
+
+/// One socket's protocol state.
+struct Session {
+    state: HttpState,
+    meta: RequestMeta,
+    auth: SocketAuth,
+}
+
+/// Who the socket belongs to, from its `connection_init`.
+#[derive(Debug, Clone, Default)]
+struct SocketAuth {
+    credential: Option<Credential>,
+    session: Option<SessionId>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl Session {
+    async fn run(mut self, socket: WebSocket) {
+        let (mut sink, mut stream) = socket.split();
+        let (out, mut outgoing) = mpsc::channel::<Outgoing>(OUTGOING_QUEUE);
+        let writer = tokio::spawn(async move {
+            while let Some(message) = outgoing.recv().await {
+                match message {
+                    Outgoing::Text(text) => {
+                        if sink.send(Message::Text(text.into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    Outgoing::Close(close) => {
+                        if let Some(frame) = close.frame() {
+                            let _ = sink.send(Message::Close(Some(frame))).await;
+                        }
+                        break;
+                    }
+                }
+            }
+            let _ = sink.close().await;
+        });
+
+        let mut operations = HashMap::new();
+        let close = self.read_loop(&mut stream, &out, &mut operations).await;
+        for (_, operation) in operations.drain() {
+            AbortHandle::abort(&operation);
+        }
+        if close != Close::ByClient {
+            tracing::debug!(?close, "closing WebSocket");
+        }
+        let _ = out.send(Outgoing::Close(close)).await;
+        drop(out);
+        let _ = writer.await;
+    }
+
+    async fn read_loop(
+        &mut self,
+        stream: &mut SplitStream<WebSocket>,
+        out: &mpsc::Sender<Outgoing>,
+        operations: &mut HashMap<String, AbortHandle>,
+    ) -> Close {
+        let settings = &self.state.app.config.settings;
+        let shutdown = self.state.app.lifecycle.shutdown.clone();
+        let init_deadline = tokio::time::sleep(settings.ws_init_timeout);
+        tokio::pin!(init_deadline);
+        let mut pings = tokio::time::interval_at(
+            tokio::time::Instant::now() + settings.ws_ping_interval,
+            settings.ws_ping_interval,
+        );
+        let (done, mut finished) = mpsc::unbounded_channel::<String>();
+        let mut session_events = self.state.app.events.sessions();
+        let expiry = tokio::time::sleep(Duration::from_secs(u64::from(u32::MAX)));
+        tokio::pin!(expiry);
+        let mut initialised = false;
+        let mut acknowledged = false;
+        loop {
+            tokio::select! {
+                // Finished operations first: their id is free again before the client, told
+                // `complete`, can reuse it.
+                biased;
+                Some(id) = finished.recv() => {
+                    operations.remove(&id);
+                }
+                () = shutdown.cancelled() => return Close::GoingAway,
+                () = &mut init_deadline, if !initialised => return Close::InitTimeout,
+                () = &mut expiry, if self.auth.expires_at.is_some() => return Close::Forbidden,
+                event = session_events.recv(), if self.auth.session.is_some() => {
+                    let recheck = match event {
+                        Ok(SessionEvent::Revoked(id)) => {
+                            if Some(id) == self.auth.session {
+                                return Close::Forbidden;
+                            }
+                            false
+                        }
+                        Ok(SessionEvent::Resync) | Err(RecvError::Lagged(_)) => true,
+                        Err(RecvError::Closed) => false,
+                    };
+                    if recheck && self.viewer().await.is_err() {
+                        return Close::Forbidden;
+                    }
+                }
+                _ = pings.tick(), if acknowledged => {
+                    if out.send(Outgoing::Text(json!({ "type": "ping" }).to_string())).await.is_err() {
+                        return Close::ByClient;
+                    }
+                }
+                message = stream.next() => {
+                    let text = match message {
+                        None => return Close::ByClient,
+                        Some(Err(err)) => return close_for_read_error(&err),
+                        Some(Ok(Message::Text(text))) => text,
+                        Some(Ok(Message::Binary(_))) => {
+                            return Close::BadRequest("Binary messages are not supported".into());
+                        }
+                        Some(Ok(Message::Close(_))) => return Close::ByClient,
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    };
+                    let message = match serde_json::from_str::<ClientMessage>(text.as_str()) {
+                        Ok(message) => message,
+                        Err(_) => return Close::BadRequest("Invalid message received".into()),
+                    };
+                    match message {
+                        ClientMessage::ConnectionInit { payload } => {
+                            if initialised {
+                                return Close::TooManyInits;
+                            }
+                            initialised = true;
+                            match self.authenticate(payload.as_ref()).await {
+                                Ok(auth) => {
+                                    if let Some(at) = auth.expires_at {
+                                        let left = (at - Utc::now()).to_std().unwrap_or_default();
+                                        expiry.as_mut().reset(tokio::time::Instant::now() + left);
+                                    }
+                                    self.auth = auth;
+                                }
+                                Err(close) => return close,
+                            }
+                            acknowledged = true;
+                            let ack = json!({ "type": "connection_ack" }).to_string();
+                            if out.send(Outgoing::Text(ack)).await.is_err() {
+                                return Close::ByClient;
+                            }
+                        }
+                        ClientMessage::Ping {} => {
+                            let pong = json!({ "type": "pong" }).to_string();
+                            if out.send(Outgoing::Text(pong)).await.is_err() {
+                                return Close::ByClient;
+                            }
+                        }
+                        ClientMessage::Pong {} => {}
+                        ClientMessage::Subscribe { id, payload } => {
+                            if !acknowledged {
+                                return Close::Unauthorized;
+                            }
+                            if operations.contains_key(&id) {
+                                return Close::DuplicateId(id);
+                            }
+                            // Role and status are read again for every operation.
+                            let viewer = match self.viewer().await {
+                                Ok(viewer) => viewer,
+                                Err(close) => return close,
+                            };
+                            let context = OperationContext {
+                                state: self.state.clone(),
+                                meta: self.meta.clone(),
+                                viewer,
+                                credential: self.auth.credential.clone().unwrap_or(Credential::None),
+                            };
+                            let operation = tokio::spawn(run_operation(
+                                context,
+                                id.clone(),
+                                payload,
+                                out.clone(),
+                                done.clone(),
+                            ));
+                            operations.insert(id, operation.abort_handle());
+                        }
+                        ClientMessage::Complete { id } => {
+                            if let Some(operation) = operations.remove(&id) {
+                                operation.abort();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A message over the size limit closes with 1009; any other read error means the client is
+/// gone.
+fn close_for_read_error(err: &axum::Error) -> Close {
+    let too_big = std::error::Error::source(err)
+        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|err| matches!(err, tungstenite::Error::Capacity(_)));
+    if too_big {
+        Close::TooBig
+    } else {
+        Close::ByClient
+    }
+}
+
+impl Session {
+    /// Checks the `connection_init` payload: `{"authorization": "Bearer <access token>"}`
+    /// signs the socket in; no `authorization` leaves it anonymous; a token that does not check
+    /// out closes it 4403.
+    async fn authenticate(&self, payload: Option<&Value>) -> Result<SocketAuth, Close> {
+        let payload = match payload {
+            None | Some(Value::Null) => return Ok(SocketAuth::default()),
+            Some(Value::Object(payload)) => payload,
+            Some(_) => return Err(Close::BadRequest("Invalid message received".into())),
+        };
+        let token = match payload.get("authorization") {
+            None | Some(Value::Null) => return Ok(SocketAuth::default()),
+            Some(Value::String(value)) => match Credential::parse(value) {
+                Credential::Bearer(token) => token,
+                _ => return Err(Close::Forbidden),
+            },
+            Some(_) => return Err(Close::Forbidden),
+        };
+        let claims =
+            tokens::verify_access(&self.state.app.keys, &token).map_err(|_| Close::Forbidden)?;
+        let credential = Credential::Bearer(token);
+        let viewer = viewer::authenticate(&self.state.app, &credential, false)
+            .await
+            .map_err(|_| Close::Forbidden)?;
+        Ok(SocketAuth {
+            credential: Some(credential),
+            session: viewer.session_id(),
+            expires_at: DateTime::from_timestamp(claims.exp, 0),
+        })
+    }
+
+    /// The socket's viewer as the database has it now.
+    async fn viewer(&self) -> Result<Viewer, Close> {
+        match &self.auth.credential {
+            None => Ok(Viewer::default()),
+            Some(credential) => viewer::authenticate(&self.state.app, credential, false)
+                .await
+                .map_err(|_| Close::Forbidden),
+        }
+    }
+}
+
+/// What one operation runs with.
+struct OperationContext {
+    state: HttpState,
+    meta: RequestMeta,
+    viewer: Viewer,
+    credential: Credential,
+}
+
+/// Runs one operation and sends its results: `next` per result then `complete`, or one `error`
+/// when the document is refused as a whole.
+async fn run_operation(
+    context: OperationContext,
+    id: String,
+    payload: SubscribePayload,
+    out: mpsc::Sender<Outgoing>,
+    done: mpsc::UnboundedSender<String>,
+) {
+    let OperationContext {
+        state,
+        meta,
+        viewer,
+        credential,
+    } = context;
+    let started = Instant::now();
+    let send = |message: Value| {
+        let out = out.clone();
+        async move { out.send(Outgoing::Text(message.to_string())).await.is_ok() }
+    };
+    let refuse = |errors: Vec<ServerError>| json!({ "type": "error", "id": id, "payload": errors });
+
+    let prepared = match document::prepare(&payload.query, payload.operation_name.as_deref()) {
+        Ok(prepared) => prepared,
+        Err(err) => {
+            observe(&state, "invalid", started, std::slice::from_ref(&err));
+            let _ = done.send(id.clone());
+            send(refuse(vec![err])).await;
+            return;
+        }
+    };
+    let variables = match payload.variables {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(variables)) => variables,
+        Some(_) => {
+            let err = with_code(
+                ServerError::new("variables must be a JSON object", None),
+                ErrorCode::BadRequest,
+            );
+            observe(&state, "invalid", started, std::slice::from_ref(&err));
+            let _ = done.send(id.clone());
+            send(refuse(vec![err])).await;
+            return;
+        }
+    };
+    let operation = operation_label(prepared.operation);
+    let request = async_graphql::Request::new(payload.query)
+        .variables(Variables::from_json(Value::Object(variables)));
+    let mut request = request_data(request, &state.app, meta, viewer, credential);
+    if let Some(name) = payload.operation_name {
+        request = request.operation_name(name);
+    }
+    request.set_parsed_query(prepared.document);
+
+    // Queries and mutations keep the HTTP time limit; subscriptions run until completed.
+    let deadline = match prepared.operation {
+        OperationType::Subscription => None,
+        _ => Some(tokio::time::Instant::now() + state.app.config.settings.request_timeout),
+    };
+    let mut responses = state.schema.execute_stream(request);
+    let mut first = true;
+    let mut errors_seen: Vec<ServerError> = Vec::new();
+    loop {
+        let next = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, responses.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let err = with_code(
+                        ServerError::new("the request took too long", None),
+                        ErrorCode::Timeout,
+                    );
+                    observe(&state, operation, started, std::slice::from_ref(&err));
+                    let _ = done.send(id.clone());
+                    send(refuse(vec![err])).await;
+                    return;
+                }
+            },
+            None => responses.next().await,
+        };
+        let Some(response) = next else { break };
+        if first && is_request_error(&response.errors) {
+            observe(&state, operation, started, &response.errors);
+            let _ = done.send(id.clone());
+            send(refuse(response.errors)).await;
+            return;
+        }
+        first = false;
+        errors_seen.extend(response.errors.iter().cloned());
+        let message = json!({ "type": "next", "id": id, "payload": response });
+        if !send(message).await {
+            return;
+        }
+    }
+    observe(&state, operation, started, &errors_seen);
+    let _ = done.send(id.clone());
+    send(json!({ "type": "complete", "id": id })).await;
+}
+
+fn observe(state: &HttpState, operation: &str, started: Instant, errors: &[ServerError]) {
+    state.app.metrics.observe(
+        operation,
+        started.elapsed(),
+        errors.iter().filter_map(error_code),
+    );
+}

@@ -1,0 +1,182 @@
+//! The authorization matrix: every operation at every permission level, 0 to 7, answers what
+//! the table says: ✓ allowed, U UNAUTHENTICATED, F FORBIDDEN. The README carries the same
+//! table, and this test checks it does.
+
+use rollcall::accounts::model::{AccountStatus, Role};
+use serde_json::{Value, json};
+
+use crate::common::TestApp;
+use crate::common::accounts::{PASSWORD, TestUser};
+
+/// One row: an operation and what each level gets.
+struct Row {
+    operation: &'static str,
+    query: &'static str,
+    expected: &'static str,
+}
+
+/// Levels: 0 anonymous, 1 unconfirmed, 2 user, 3 employee, 4 manager, 5 head manager,
+/// 6 owner, 7 admin.
+const ROWS: &[Row] = &[
+    Row {
+        operation: "`register`",
+        query: r#"mutation ($n: String!) { register(input: {email: $n, username: $n, password: "x", name: "x"}) { id } }"#,
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`confirmEmail`",
+        query: r#"mutation { confirmEmail(token: "nope") { id } }"#,
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`resendConfirmation`",
+        query: r#"mutation { resendConfirmation(email: "someone@example.com") }"#,
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`login`",
+        query: r#"mutation ($p: String!) { login(input: {login: "target", password: $p}) { accessToken } }"#,
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`refreshToken`",
+        query: r#"mutation { refreshToken(refreshToken: "nope") { accessToken } }"#,
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`me` (with its `email` and `sessions`)",
+        query: "{ me { email sessions { id } } }",
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`logout`",
+        query: "mutation { logout }",
+        expected: "U✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`logoutAll`",
+        query: "mutation { logoutAll }",
+        expected: "U✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`revokeSession` (own session)",
+        query: "mutation ($own: ID!) { revokeSession(id: $own) }",
+        expected: "U✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`user`",
+        query: "query ($target: ID!) { user(id: $target) { id } }",
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`userByUsername`",
+        query: r#"{ userByUsername(username: "target") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`User.email` (another account)",
+        query: r#"{ userByUsername(username: "target") { email } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`User.sessions` (another account)",
+        query: r#"{ userByUsername(username: "target") { sessions { id } } }"#,
+        expected: "UFFFFFF✓",
+    },
+];
+
+/// The accounts of levels 1 to 7.
+const ACCOUNTS: [(Role, AccountStatus); 7] = [
+    (Role::User, AccountStatus::Unconfirmed),
+    (Role::User, AccountStatus::Active),
+    (Role::Employee, AccountStatus::Active),
+    (Role::Manager, AccountStatus::Active),
+    (Role::HeadManager, AccountStatus::Active),
+    (Role::Owner, AccountStatus::Active),
+    (Role::Admin, AccountStatus::Active),
+];
+
+/// ✓ when the operation ran (whatever its own outcome), U or F when a guard refused it.
+fn outcome(body: &Value) -> char {
+    let Some(errors) = body["errors"].as_array() else {
+        return '✓';
+    };
+    for error in errors {
+        let extensions = &error["extensions"];
+        match extensions["code"].as_str() {
+            Some("FORBIDDEN") => return 'F',
+            // A token refused for a reason is the operation's own answer, not a guard's.
+            Some("UNAUTHENTICATED") if extensions.get("reason").is_none() => return 'U',
+            _ => {}
+        }
+    }
+    '✓'
+}
+
+/// The table as the README shows it.
+fn table() -> String {
+    let mut out = String::from(
+        "| operation | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for row in ROWS {
+        let cells: Vec<String> = row.expected.chars().map(String::from).collect();
+        out.push_str(&format!("| {} | {} |\n", row.operation, cells.join(" | ")));
+    }
+    out
+}
+
+#[test]
+fn the_readme_carries_the_authorization_table() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    assert!(
+        readme.contains(&table()),
+        "README.md must contain this table:\n{}",
+        table()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_operation_at_every_level() {
+    let app = TestApp::new().await;
+    let target_id = app
+        .create_account("target", Role::User, AccountStatus::Active)
+        .await;
+    for (level, (role, status)) in ACCOUNTS.iter().enumerate() {
+        app.create_account(&format!("level{}", level + 1), *role, *status)
+            .await;
+    }
+    let mut failures = Vec::new();
+    for row in ROWS {
+        let mut got = String::new();
+        for level in 0..8 {
+            // A fresh session per cell: some operations end the session they run in.
+            let viewer: Option<TestUser> = match level {
+                0 => None,
+                n => Some(app.login(&format!("level{n}"), PASSWORD).await),
+            };
+            let own = match &viewer {
+                Some(_) => app.login(&format!("level{level}"), PASSWORD).await.session,
+                None => "1".to_owned(),
+            };
+            let variables = json!({
+                "n": format!("new{level}@example.com").replace('@', "").replace('.', ""),
+                "p": PASSWORD,
+                "target": target_id,
+                "own": own,
+            });
+            let body = match &viewer {
+                Some(user) => app.gql_as(user, row.query, variables).await,
+                None => app.gql(row.query, variables).await,
+            };
+            got.push(outcome(&body));
+        }
+        if got != row.expected {
+            failures.push(format!(
+                "{}: expected {}, got {}",
+                row.operation, row.expected, got
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
