@@ -3,6 +3,7 @@
 
 pub mod loaders;
 pub mod model;
+pub mod notices;
 pub mod queries;
 pub mod resolvers;
 pub mod service;

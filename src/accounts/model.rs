@@ -100,6 +100,7 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub avatar_hash: Option<String>,
 }
 
 impl User {

@@ -506,7 +506,7 @@ async fn mail_confirmation(
     Ok(())
 }
 
-async fn record(
+pub(crate) async fn record(
     conn: &mut AsyncPgConnection,
     user: &User,
     session: Option<SessionId>,
@@ -545,7 +545,7 @@ fn usable_token(field: &str, found: Option<queries::EmailToken>) -> AppResult<qu
     Ok(token)
 }
 
-fn registration_conflict(err: DieselError) -> AppError {
+pub(crate) fn registration_conflict(err: DieselError) -> AppError {
     if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &err {
         match info.constraint_name() {
             Some("users_email_key") => {
@@ -561,7 +561,7 @@ fn registration_conflict(err: DieselError) -> AppError {
 }
 
 /// A random URL-safe token of 256 bits.
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -574,7 +574,7 @@ pub fn mailed_hash(app: &App, purpose: TokenPurpose, token: &str) -> Vec<u8> {
         .to_vec()
 }
 
-fn unauthenticated(reason: &'static str) -> AppError {
+pub(crate) fn unauthenticated(reason: &'static str) -> AppError {
     AppError::Unauthenticated {
         reason: Some(reason),
     }
