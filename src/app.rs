@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::keys::Keys;
 use crate::auth::passwords::Hasher;
 use crate::config::Config;
+use crate::db::pool::StatementCounter;
 use crate::db::{self, Pool};
 use crate::events::Events;
 use crate::http::metrics::Metrics;
@@ -15,6 +16,8 @@ use crate::secret::Secret;
 pub struct App {
     pub config: Config,
     pub pool: Pool,
+    /// SQL statements run on the pool's connections.
+    pub statements: StatementCounter,
     /// The database URL, for connections outside the pool (the event listener).
     pub database_url: Secret<String>,
     pub keys: Keys,
@@ -30,7 +33,8 @@ pub struct App {
 impl App {
     /// Connects the pool to the (migrated) database at `database_url` and loads the keys.
     pub async fn new(config: Config, database_url: &str) -> anyhow::Result<Arc<Self>> {
-        let pool = db::pool::build(database_url, &config.settings)?;
+        let statements = StatementCounter::default();
+        let pool = db::pool::build(database_url, &config.settings, statements.clone())?;
         let keys = {
             let mut conn = pool.get().await?;
             Keys::load(&config, &mut conn).await?
@@ -40,6 +44,7 @@ impl App {
             pool,
             keys,
             hasher: Hasher::new(),
+            statements,
             metrics: Metrics::new(),
             lifecycle: Lifecycle::default(),
             events: Events::new(),

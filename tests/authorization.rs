@@ -83,6 +83,86 @@ const ROWS: &[Row] = &[
         query: r#"{ userByUsername(username: "target") { sessions { id } } }"#,
         expected: "UFFFFFF✓",
     },
+    Row {
+        operation: "`users`",
+        query: "{ users { nodes { id } } }",
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`setUserStatus`",
+        query: "mutation ($target: ID!) { setUserStatus(userId: $target, status: ACTIVE) { id } }",
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`setUserRole`",
+        query: "mutation ($target: ID!) { setUserRole(userId: $target, role: USER) { __typename } }",
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`pendingRoleChanges`",
+        query: "{ pendingRoleChanges { id } }",
+        expected: "UFFFFF✓F",
+    },
+    Row {
+        operation: "`confirmRoleChange`",
+        query: r#"mutation { confirmRoleChange(id: "999999") { id } }"#,
+        expected: "UFFFFF✓F",
+    },
+    Row {
+        operation: "`rejectRoleChange`",
+        query: r#"mutation { rejectRoleChange(id: "999999") }"#,
+        expected: "UFFFFF✓F",
+    },
+    Row {
+        operation: "`deleteAccount`",
+        query: r#"mutation { deleteAccount(password: "wrong") }"#,
+        expected: "U✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`deleteUser`",
+        query: r#"mutation { deleteUser(id: "999999") }"#,
+        expected: "UFFFFFF✓",
+    },
+    Row {
+        operation: "`authEvents` (own)",
+        query: "{ authEvents { nodes { kind } } }",
+        expected: "U✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`authEvents` (another account)",
+        query: "query ($target: ID!) { authEvents(userId: $target) { nodes { kind } } }",
+        expected: "UFFFFFF✓",
+    },
+    Row {
+        operation: "`changePassword`",
+        query: r#"mutation { changePassword(currentPassword: "x", newPassword: "x") }"#,
+        expected: "U✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`requestPasswordReset`",
+        query: r#"mutation { requestPasswordReset(email: "someone@example.com") }"#,
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`resetPassword`",
+        query: r#"mutation { resetPassword(input: {email: "someone@example.com", code: "000000", newPassword: "x"}) }"#,
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`changeEmail`",
+        query: r#"mutation { changeEmail(newEmail: "x", password: "x") }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`changeUsername`",
+        query: r#"mutation { changeUsername(newUsername: "X") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`updateProfile`",
+        query: "mutation { updateProfile(input: {}) { id } }",
+        expected: "UF✓✓✓✓✓✓",
+    },
 ];
 
 /// The accounts of levels 1 to 7.

@@ -2,8 +2,10 @@
 
 mod common;
 
+mod admin;
 mod audit;
 mod authorization;
+mod avatars;
 mod cli;
 mod connections;
 mod database;
@@ -13,5 +15,6 @@ mod identity;
 mod limits;
 mod mail;
 mod migrations;
+mod profile;
 mod schema;
 mod ws;

@@ -478,3 +478,526 @@ pub async fn notify_revoked(conn: &mut AsyncPgConnection, ids: &[SessionId]) -> 
     }
     Ok(())
 }
+
+/// How `list_users` filters.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub status: Option<AccountStatus>,
+    /// Text to find in name, username or email, any case.
+    pub search: Option<String>,
+}
+
+/// How `list_users` orders. Every order is a key of (text, id): for the time orders the text
+/// is the creation instant in fixed-width RFC 3339, which sorts like the instant itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserOrder {
+    Username,
+    Name,
+    Newest,
+    Oldest,
+}
+
+impl UserOrder {
+    /// The sort key of `user` in this order.
+    pub fn key(self, user: &User) -> (String, i64) {
+        let text = match self {
+            Self::Username => user.username.clone().unwrap_or_default(),
+            Self::Name => user.name.clone(),
+            Self::Newest | Self::Oldest => instant_key(user.created_at),
+        };
+        (text, user.id.0)
+    }
+
+    fn ascending(self) -> bool {
+        !matches!(self, Self::Newest)
+    }
+}
+
+fn instant_key(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+type BoxedUsers<'a> = users::BoxedQuery<'a, diesel::pg::Pg>;
+
+fn filtered_users(filter: &UserFilter) -> BoxedUsers<'_> {
+    let mut query = users::table
+        .filter(users::deleted_at.is_null())
+        .into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(users::status.eq(status));
+    }
+    if let Some(search) = &filter.search {
+        let pattern = format!("%{}%", escape_like(search));
+        query = query.filter(
+            users::name
+                .ilike(pattern.clone())
+                .or(users::username.ilike(pattern.clone()))
+                .or(users::email.ilike(pattern)),
+        );
+    }
+    query
+}
+
+/// Escapes `%`, `_` and `\` so a search text matches literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// One page of accounts.
+pub async fn list_users(
+    conn: &mut AsyncPgConnection,
+    filter: &UserFilter,
+    order: UserOrder,
+    page: &crate::graphql::pagination::Page<(String, i64)>,
+) -> QueryResult<Vec<User>> {
+    let mut query = filtered_users(filter);
+    // Rows after the cursor in the direction of travel: forward in an ascending order and
+    // backward in a descending one both mean "greater".
+    let greater = page.is_forward() == order.ascending();
+    if let Some((text, id)) = &page.cursor {
+        let id = UserId(*id);
+        query = match order {
+            UserOrder::Username if greater => query.filter(
+                users::username
+                    .gt(text.clone())
+                    .or(users::username.eq(text.clone()).and(users::id.gt(id))),
+            ),
+            UserOrder::Username => query.filter(
+                users::username
+                    .lt(text.clone())
+                    .or(users::username.eq(text.clone()).and(users::id.lt(id))),
+            ),
+            UserOrder::Name if greater => query.filter(
+                users::name
+                    .gt(text.clone())
+                    .or(users::name.eq(text.clone()).and(users::id.gt(id))),
+            ),
+            UserOrder::Name => query.filter(
+                users::name
+                    .lt(text.clone())
+                    .or(users::name.eq(text.clone()).and(users::id.lt(id))),
+            ),
+            UserOrder::Newest | UserOrder::Oldest => {
+                let at = DateTime::parse_from_rfc3339(text)
+                    .map(|at| at.with_timezone(&Utc))
+                    .unwrap_or_default();
+                if greater {
+                    query.filter(
+                        users::created_at
+                            .gt(at)
+                            .or(users::created_at.eq(at).and(users::id.gt(id))),
+                    )
+                } else {
+                    query.filter(
+                        users::created_at
+                            .lt(at)
+                            .or(users::created_at.eq(at).and(users::id.lt(id))),
+                    )
+                }
+            }
+        };
+    }
+    query = match (order, greater) {
+        (UserOrder::Username, true) => query.order((users::username.asc(), users::id.asc())),
+        (UserOrder::Username, false) => query.order((users::username.desc(), users::id.desc())),
+        (UserOrder::Name, true) => query.order((users::name.asc(), users::id.asc())),
+        (UserOrder::Name, false) => query.order((users::name.desc(), users::id.desc())),
+        (_, true) => query.order((users::created_at.asc(), users::id.asc())),
+        (_, false) => query.order((users::created_at.desc(), users::id.desc())),
+    };
+    query
+        .limit(page.fetch_limit())
+        .select(User::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count_users(conn: &mut AsyncPgConnection, filter: &UserFilter) -> QueryResult<i64> {
+    filtered_users(filter).count().get_result(conn).await
+}
+
+/// Takes a transaction-scoped advisory lock named `key`.
+pub async fn advisory_xact_lock(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<Text, _>(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many live accounts have `role` (only ACTIVE ones when `active_only`).
+pub async fn count_privileged(
+    conn: &mut AsyncPgConnection,
+    role: Role,
+    active_only: bool,
+) -> QueryResult<i64> {
+    let mut query = users::table
+        .filter(users::role.eq(role))
+        .filter(users::deleted_at.is_null())
+        .into_boxed();
+    if active_only {
+        query = query.filter(users::status.eq(AccountStatus::Active));
+    }
+    query.count().get_result(conn).await
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    status: AccountStatus,
+) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((users::status.eq(status), users::updated_at.eq(now)))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn set_role(conn: &mut AsyncPgConnection, id: UserId, role: Role) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((users::role.eq(role), users::updated_at.eq(now)))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Clears everything that identifies an account; its id stays.
+pub async fn anonymise_user(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(None::<String>),
+            users::username.eq(None::<String>),
+            users::name.eq(""),
+            users::password_hash.eq(None::<String>),
+            users::avatar_hash.eq(None::<String>),
+            users::deleted_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a role or status change made by `actor`.
+pub async fn record_change(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    actor: UserId,
+    kind: &str,
+    from: &str,
+    to: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(auth_events::table)
+        .values((
+            auth_events::user_id.eq(user),
+            auth_events::actor_id.eq(actor),
+            auth_events::kind.eq(kind),
+            auth_events::from_value.eq(from),
+            auth_events::to_value.eq(to),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A request to change an owner's role, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::role_changes, check_for_backend(diesel::pg::Pg))]
+pub struct RoleChangeRow {
+    pub id: i64,
+    pub user_id: UserId,
+    pub from_role: Role,
+    pub to_role: Role,
+    pub requested_by: UserId,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert_role_change(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    from: Role,
+    to: Role,
+    requested_by: UserId,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<RoleChangeRow> {
+    use crate::db::schema::role_changes;
+    diesel::insert_into(role_changes::table)
+        .values((
+            role_changes::user_id.eq(user),
+            role_changes::from_role.eq(from),
+            role_changes::to_role.eq(to),
+            role_changes::requested_by.eq(requested_by),
+            role_changes::expires_at.eq(expires_at),
+        ))
+        .returning(RoleChangeRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Pending, unexpired requests, oldest first.
+pub async fn pending_role_changes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<RoleChangeRow>> {
+    use crate::db::schema::role_changes;
+    role_changes::table
+        .filter(role_changes::status.eq("PENDING"))
+        .filter(role_changes::expires_at.gt(now))
+        .order((role_changes::created_at.asc(), role_changes::id.asc()))
+        .select(RoleChangeRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn role_change_for_update(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<Option<RoleChangeRow>> {
+    use crate::db::schema::role_changes;
+    role_changes::table
+        .find(id)
+        .select(RoleChangeRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Ends a pending request with `status`, decided by `by`.
+pub async fn close_role_change(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    status: &str,
+    by: Option<UserId>,
+) -> QueryResult<()> {
+    use crate::db::schema::role_changes;
+    diesel::update(role_changes::table.find(id))
+        .set((
+            role_changes::status.eq(status),
+            role_changes::decided_by.eq(by),
+            role_changes::decided_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An entry of the security history, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = auth_events, check_for_backend(diesel::pg::Pg))]
+pub struct AuthEventRow {
+    pub id: i64,
+    pub session_id: Option<SessionId>,
+    pub kind: String,
+    pub ip: Option<IpNet>,
+    pub user_agent: Option<String>,
+    pub detail: Option<String>,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+}
+
+/// One page of an account's history, newest first.
+pub async fn auth_events(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    page: &crate::graphql::pagination::Page<(DateTime<Utc>, i64)>,
+) -> QueryResult<Vec<AuthEventRow>> {
+    let mut query = auth_events::table
+        .filter(auth_events::user_id.eq(user))
+        .into_boxed();
+    if let Some((at, id)) = page.cursor {
+        query = query.filter(
+            auth_events::at
+                .lt(at)
+                .or(auth_events::at.eq(at).and(auth_events::id.lt(id))),
+        );
+    }
+    query
+        .order((auth_events::at.desc(), auth_events::id.desc()))
+        .limit(page.fetch_limit())
+        .select(AuthEventRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count_auth_events(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<i64> {
+    auth_events::table
+        .filter(auth_events::user_id.eq(user))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// Whether `user` ever had a session (live or ended) from this device name and user agent.
+pub async fn device_seen(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    client: &ClientInfo,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sessions::table
+            .filter(sessions::user_id.eq(user))
+            .filter(sessions::device.eq(&client.device))
+            .filter(sessions::user_agent.is_not_distinct_from(&client.user_agent)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// The newest mailed token of `user` for `purpose`, locked for the rest of the transaction.
+pub async fn newest_email_token_for_update(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    purpose: TokenPurpose,
+) -> QueryResult<Option<EmailToken>> {
+    email_tokens::table
+        .filter(email_tokens::user_id.eq(user))
+        .filter(email_tokens::purpose.eq(purpose.as_str()))
+        .order((email_tokens::created_at.desc(), email_tokens::id.desc()))
+        .select(EmailToken::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Tokens `user` was sent for `purpose` since `since`: how many, and when the oldest was.
+pub async fn count_email_tokens_since(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    purpose: TokenPurpose,
+    since: DateTime<Utc>,
+) -> QueryResult<(i64, Option<DateTime<Utc>>)> {
+    email_tokens::table
+        .filter(email_tokens::user_id.eq(user))
+        .filter(email_tokens::purpose.eq(purpose.as_str()))
+        .filter(email_tokens::created_at.gt(since))
+        .select((count_star(), min(email_tokens::created_at)))
+        .get_result(conn)
+        .await
+}
+
+/// Events of `kind` with no account and this `detail` since `since`: how many, and when the
+/// oldest was (it uses the `auth_events_by_user` index on its NULL user).
+pub async fn count_events_without_account(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    detail: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<(i64, Option<DateTime<Utc>>)> {
+    auth_events::table
+        .filter(auth_events::user_id.is_null())
+        .filter(auth_events::at.gt(since))
+        .filter(auth_events::kind.eq(kind))
+        .filter(auth_events::detail.eq(detail))
+        .select((count_star(), min(auth_events::at)))
+        .get_result(conn)
+        .await
+}
+
+/// Counts one more wrong guess of a mailed code.
+pub async fn add_failed_attempt(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(email_tokens::table.find(id))
+        .set(email_tokens::failed_attempts.eq(email_tokens::failed_attempts + 1))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a mailed code unless its hash is already stored; answers whether it was stored.
+pub async fn insert_email_token_unless_taken(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    purpose: TokenPurpose,
+    hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(email_tokens::table)
+        .values((
+            email_tokens::user_id.eq(user),
+            email_tokens::purpose.eq(purpose.as_str()),
+            email_tokens::token_hash.eq(hash),
+            email_tokens::expires_at.eq(expires_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+pub async fn set_email(conn: &mut AsyncPgConnection, id: UserId, email: &str) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((users::email.eq(email), users::updated_at.eq(now)))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn set_username(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    username: &str,
+) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((users::username.eq(username), users::updated_at.eq(now)))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn set_name(conn: &mut AsyncPgConnection, id: UserId, name: &str) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set((users::name.eq(name), users::updated_at.eq(now)))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Stores an avatar image under its content hash, unless it is stored already.
+pub async fn insert_avatar(
+    conn: &mut AsyncPgConnection,
+    hash: &str,
+    image: &[u8],
+) -> QueryResult<()> {
+    use crate::db::schema::avatars;
+    diesel::insert_into(avatars::table)
+        .values((avatars::hash.eq(hash), avatars::image.eq(image)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets (or clears) the avatar of a live account; answers the account as it now is.
+pub async fn set_avatar(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    hash: Option<&str>,
+) -> QueryResult<User> {
+    diesel::update(users::table.find(id).filter(users::deleted_at.is_null()))
+        .set((users::avatar_hash.eq(hash), users::updated_at.eq(now)))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The avatar image with this hash.
+pub async fn avatar_image(
+    conn: &mut AsyncPgConnection,
+    hash: &str,
+) -> QueryResult<Option<Vec<u8>>> {
+    use crate::db::schema::avatars;
+    avatars::table
+        .find(hash)
+        .select(avatars::image)
+        .first(conn)
+        .await
+        .optional()
+}

@@ -87,9 +87,10 @@ impl AccountsMutation {
         Ok(service::register(ctx.app(), ctx.meta(), registration).await?)
     }
 
-    /// Confirms an email address with the token from the mailed link: the account becomes
-    /// ACTIVE with role USER. An unknown, used or expired token is BAD_USER_INPUT with
-    /// `extensions.reason` CODE_INVALID, CODE_USED or CODE_EXPIRED.
+    /// Confirms an email address with the token from the mailed link: a new account becomes
+    /// ACTIVE with role USER; after `changeEmail`, the account switches to the new address
+    /// (CONFLICT if another account has taken it meanwhile). An unknown, used or expired token
+    /// is BAD_USER_INPUT with `extensions.reason` CODE_INVALID, CODE_USED or CODE_EXPIRED.
     async fn confirm_email(&self, ctx: &Context<'_>, token: String) -> Result<User> {
         Ok(service::confirm_email(ctx.app(), &token).await?)
     }
@@ -227,6 +228,16 @@ impl User {
     /// When the account was registered.
     async fn created_at(&self) -> DateTime {
         DateTime(self.created_at)
+    }
+
+    /// The account's picture, 256 × 256 pixels in WebP: an absolute URL whose content never
+    /// changes (a new avatar gets a new URL), so it may be cached for good. Null when none was
+    /// uploaded.
+    async fn avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
+        let app = ctx.app();
+        self.avatar_hash
+            .as_deref()
+            .map(|hash| crate::accounts::avatar::url(app, hash))
     }
 
     /// The live device sessions, newest first (the account itself, and admins).

@@ -10,6 +10,7 @@ use ipnet::IpNet;
 use rand::RngCore;
 
 use crate::accounts::model::{AccountStatus, ClientInfo, NewUser, Role, Session, SessionId, User};
+use crate::accounts::profile;
 use crate::accounts::queries::{self, NewAuthEvent, TokenPurpose};
 use crate::app::App;
 use crate::auth::guards::Level;
@@ -137,11 +138,18 @@ pub async fn create_admin(
     .await
 }
 
-/// Follows a confirmation link: the account becomes ACTIVE with role USER.
+/// Follows a confirmation link: the account becomes ACTIVE with role USER. A link confirming
+/// a new address (CHANGE_EMAIL) switches the account to it.
 pub async fn confirm_email(app: &App, token: &str) -> AppResult<User> {
     let hash = mailed_hash(app, TokenPurpose::ConfirmEmail, token.trim());
+    let change = mailed_hash(app, TokenPurpose::ChangeEmail, token.trim());
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
+        let found =
+            queries::email_token_for_update(conn, TokenPurpose::ChangeEmail, &change).await?;
+        if found.is_some() {
+            return profile::apply_email_change(conn, usable_token("token", found)?).await;
+        }
         let found =
             queries::email_token_for_update(conn, TokenPurpose::ConfirmEmail, &hash).await?;
         let token = usable_token("token", found)?;
@@ -254,6 +262,8 @@ pub async fn login(
             if let Some(hash) = &rehash {
                 queries::set_password_hash(conn, user.id, hash).await?;
             }
+            // A device never seen: no earlier session with this device name and user agent.
+            let new_device = !queries::device_seen(conn, user.id, &client).await?;
             let (session, ended) = queries::create_session(
                 conn,
                 user.id,
@@ -262,6 +272,9 @@ pub async fn login(
             )
             .await?;
             queries::notify_revoked(conn, &ended).await?;
+            if new_device {
+                profile::mail_new_device(conn, &user, &client).await?;
+            }
             queries::insert_refresh_token(
                 conn,
                 &tokens::refresh_hash(&refresh),
@@ -464,7 +477,7 @@ pub async fn revoke_session(
     .await
 }
 
-fn check_limit(
+pub(crate) fn check_limit(
     count: i64,
     oldest: Option<DateTime<Utc>>,
     limit: i64,

@@ -3,10 +3,13 @@
 //! timeout, so a database that has gone away is reported (SERVICE_UNAVAILABLE) instead of
 //! hanging the request.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use deadpool::Runtime;
 use diesel::ConnectionError;
+use diesel::connection::InstrumentationEvent;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
@@ -19,17 +22,35 @@ pub type Pool = DeadPool<AsyncPgConnection>;
 /// A connection borrowed from the [`Pool`].
 pub type DbConn = Object<AsyncPgConnection>;
 
+/// Counts the SQL statements run on pooled connections: a metric, and how tests check that
+/// nested queries load each relation in one statement (DataLoaders) rather than one per row.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements started so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Builds the pool for `url`. No connection is opened until one is needed.
-pub fn build(url: &str, settings: &Settings) -> anyhow::Result<Pool> {
+pub fn build(url: &str, settings: &Settings, counter: StatementCounter) -> anyhow::Result<Pool> {
     let setup = session_setup(settings.statement_timeout);
     let mut manager_config = ManagerConfig::default();
     manager_config.custom_setup = Box::new(move |url| {
         let setup = setup.clone();
+        let counter = counter.clone();
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
             conn.batch_execute(&setup)
                 .await
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                if let InstrumentationEvent::StartQuery { .. } = event {
+                    counter.0.fetch_add(1, Ordering::Relaxed);
+                }
+            });
             Ok(conn)
         }
         .boxed()

@@ -11,6 +11,9 @@ use std::sync::Arc;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
+use crate::accounts::admin::{AdminMutation, AdminQuery};
+use crate::accounts::avatar::AvatarMutation;
+use crate::accounts::profile::ProfileMutation;
 use crate::accounts::resolvers::{AccountsMutation, AccountsQuery};
 use crate::app::App;
 use crate::system::resolvers::{SystemQuery, SystemSubscription};
@@ -28,11 +31,16 @@ pub use context::ContextExt;
 
 /// Every query field, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct Query(SystemQuery, AccountsQuery);
+pub struct Query(SystemQuery, AccountsQuery, AdminQuery);
 
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation);
+pub struct Mutation(
+    AccountsMutation,
+    ProfileMutation,
+    AdminMutation,
+    AvatarMutation,
+);
 
 /// Every subscription, merged from the areas. Subscriptions are served over WebSocket at
 /// `/graphql/ws` (graphql-transport-ws).

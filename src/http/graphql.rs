@@ -3,6 +3,12 @@
 //! - `POST /graphql` takes one JSON object `{query, operationName, variables, extensions}`;
 //!   other media types are refused with 415, arrays (batches) with 400, bodies over 1 MiB
 //!   with 413.
+//! - `POST /graphql` also takes `multipart/form-data`, as the GraphQL multipart request
+//!   specification describes, to send files: the parts `operations` (the same JSON object, at
+//!   most 1 MiB), `map` (which variable each file fills), then the files; at most
+//!   [`MAX_FILES`] of them, at most [`MAX_MULTIPART_BYTES`] in all (413 beyond). Both kinds of
+//!   body go through the same steps from there on; a multipart request only adds its files to
+//!   the variables `map` names.
 //! - `GET /graphql` takes the same parameters in the query string and never runs a mutation
 //!   (405).
 //! - The `Accept` header picks the answer's media type: `application/graphql-response+json`
@@ -10,10 +16,11 @@
 //!   failures); `application/json` (or no preference) gets `application/json` and 200 for any
 //!   well-formed request.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ServerError, Variables};
+use async_graphql::{ServerError, UploadValue, Variables};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -21,6 +28,7 @@ use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use multer::{Constraints, Multipart, SizeLimit};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -34,6 +42,16 @@ use crate::http::request::RequestMeta;
 
 /// The largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The largest `multipart/form-data` body accepted: room for the largest file an operation
+/// takes (an avatar, 2 MiB) and an `operations` part as large as a JSON body may be (1 MiB),
+/// so 3 MiB. A limit of its own so that JSON bodies keep theirs: only requests that carry a
+/// file need more than 1 MiB. The `operations` part keeps the JSON limit inside it.
+pub const MAX_MULTIPART_BYTES: usize = MAX_BODY_BYTES + crate::accounts::avatar::MAX_FILE_BYTES;
+
+/// The most files one multipart request may carry: no operation takes more than one, and
+/// [`MAX_MULTIPART_BYTES`] is sized for one.
+pub const MAX_FILES: usize = 1;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -90,6 +108,16 @@ struct Params {
     query: String,
     operation_name: Option<String>,
     variables: Variables,
+    /// The files of a multipart request; none otherwise.
+    files: Vec<FilePart>,
+}
+
+/// A file part of a multipart request, and the variables `map` says it fills.
+struct FilePart {
+    paths: Vec<String>,
+    filename: String,
+    content_type: Option<String>,
+    content: Bytes,
 }
 
 /// A request refused before it reached the schema.
@@ -197,20 +225,43 @@ impl GetParams {
                 .ok_or_else(|| Refusal::bad_request("the request has no query"))?,
             operation_name: self.operation_name.filter(|name| !name.is_empty()),
             variables: Variables::from_json(Value::Object(variables)),
+            files: Vec::new(),
         })
     }
 }
 
+/// Reads a POST body: a JSON object, or a multipart request carrying files.
+///
+/// About cross-site request forgery: `multipart/form-data` is a "simple" media type, so any web
+/// page can make a visitor's browser POST it here, without the CORS preflight that
+/// `application/json` needs. Servers that authenticate with cookies must therefore demand a
+/// header a form cannot send (Apollo's `Apollo-Require-Preflight`). Rollcall does not: it has
+/// no cookies, and its credentials travel only in the `Authorization` header, which a
+/// cross-site form cannot set (and a cross-site script can set only after a preflight our CORS
+/// policy answers). A forged request therefore arrives anonymous, and can do only what anyone
+/// may do anyway from anywhere (the public operations: register, sign in with a password the
+/// attacker already knows, ...), without reading the answer. Every operation that takes a
+/// file needs a signed-in account. Should a credential ever travel by itself (a cookie, or
+/// `Basic` credentials a browser replays: we send no `WWW-Authenticate` challenge, so browsers
+/// never store any), multipart requests must then demand such a header.
 async fn read_post(headers: &HeaderMap, body: Body) -> Result<Params, Refusal> {
+    if let Some(boundary) = multipart_boundary(headers)? {
+        return read_multipart(boundary, body).await;
+    }
     if !is_json_content_type(headers) {
         return Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BadRequest,
-            "send the request as application/json",
+            "send the request as application/json (or as multipart/form-data to send files)",
         ));
     }
     let bytes = read_body(body).await?;
-    let value: Value = serde_json::from_slice(&bytes)
+    parse_post(&bytes)
+}
+
+/// Reads the JSON object of a POST body, or of a multipart request's `operations` part.
+fn parse_post(bytes: &[u8]) -> Result<Params, Refusal> {
+    let value: Value = serde_json::from_slice(bytes)
         .map_err(|_| Refusal::bad_request("the body is not valid JSON"))?;
     let Value::Object(mut fields) = value else {
         return Err(Refusal::bad_request(if value.is_array() {
@@ -241,7 +292,120 @@ async fn read_post(headers: &HeaderMap, body: Body) -> Result<Params, Refusal> {
         query,
         operation_name,
         variables: Variables::from_json(Value::Object(variables)),
+        files: Vec::new(),
     })
+}
+
+/// The boundary of a `multipart/form-data` body; `None` for other media types.
+fn multipart_boundary(headers: &HeaderMap) -> Result<Option<String>, Refusal> {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let media = value.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("multipart/form-data") {
+        return Ok(None);
+    }
+    multer::parse_boundary(value)
+        .map(Some)
+        .map_err(|_| Refusal::bad_request("the multipart/form-data body has no boundary"))
+}
+
+/// Reads a GraphQL multipart request: `operations`, `map`, then the files, in this order (the
+/// specification asks for it, so a server never holds files it cannot place yet).
+async fn read_multipart(boundary: String, body: Body) -> Result<Params, Refusal> {
+    let limits = SizeLimit::new()
+        .whole_stream(MAX_MULTIPART_BYTES as u64)
+        .for_field("operations", MAX_BODY_BYTES as u64);
+    let mut multipart = Multipart::with_constraints(
+        body.into_data_stream(),
+        boundary,
+        Constraints::new().size_limit(limits),
+    );
+    let operations = next_part(&mut multipart, "operations").await?;
+    let mut params = parse_post(&operations)?;
+    let map = next_part(&mut multipart, "map").await?;
+    let mut map: HashMap<String, Vec<String>> = serde_json::from_slice(&map).map_err(|_| {
+        Refusal::bad_request(
+            r#"map must be a JSON object of arrays of paths, such as {"0": ["variables.file"]}"#,
+        )
+    })?;
+    if map.len() > MAX_FILES {
+        return Err(Refusal::bad_request(format!(
+            "a request may carry at most {MAX_FILES} file"
+        )));
+    }
+    while let Some(field) = multipart.next_field().await.map_err(multipart_refusal)? {
+        let Some(paths) = field.name().and_then(|name| map.remove(name)) else {
+            return Err(Refusal::bad_request(
+                "every part after operations and map must be a file that map names",
+            ));
+        };
+        let filename = field.file_name().unwrap_or_default().to_owned();
+        let content_type = field.content_type().map(ToString::to_string);
+        let content = field.bytes().await.map_err(multipart_refusal)?;
+        params.files.push(FilePart {
+            paths,
+            filename,
+            content_type,
+            content,
+        });
+    }
+    if !map.is_empty() {
+        return Err(Refusal::bad_request(
+            "map names a file part the body does not have",
+        ));
+    }
+    Ok(params)
+}
+
+/// The next part of a multipart body, which must be `name`.
+async fn next_part(multipart: &mut Multipart<'_>, name: &str) -> Result<Bytes, Refusal> {
+    let field = multipart
+        .next_field()
+        .await
+        .map_err(multipart_refusal)?
+        .filter(|field| field.name() == Some(name))
+        .ok_or_else(|| {
+            Refusal::bad_request(format!(
+                "a multipart request has the parts operations, map, then its files; \
+                 {name} is missing or out of place"
+            ))
+        })?;
+    field.bytes().await.map_err(multipart_refusal)
+}
+
+fn multipart_refusal(err: multer::Error) -> Refusal {
+    match err {
+        multer::Error::StreamSizeExceeded { .. } => too_large("the body", MAX_MULTIPART_BYTES),
+        multer::Error::FieldSizeExceeded { .. } => too_large("operations", MAX_BODY_BYTES),
+        _ => Refusal::bad_request("the multipart/form-data body could not be read"),
+    }
+}
+
+/// Puts each file into the variables `map` names for it. `Request::set_upload` passes over a
+/// path that names no variable; that is refused here, since the operation would run without
+/// its file.
+fn attach_files(request: &mut async_graphql::Request, files: Vec<FilePart>) -> Result<(), Refusal> {
+    for file in files {
+        for path in &file.paths {
+            let attached = request.uploads.len();
+            request.set_upload(
+                path,
+                UploadValue {
+                    filename: file.filename.clone(),
+                    content_type: file.content_type.clone(),
+                    content: file.content.clone(),
+                },
+            );
+            if request.uploads.len() == attached {
+                return Err(Refusal::bad_request(
+                    "map names a path that is not a variable of the operation, such as \
+                     variables.file",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn object_or_null(name: &str, value: Value) -> Result<Map<String, Value>, Refusal> {
@@ -269,18 +433,21 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 }
 
 async fn read_body(body: Body) -> Result<Bytes, Refusal> {
-    let too_large = || {
-        Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024),
-        )
-    };
     match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(too_large("the body", MAX_BODY_BYTES))
+        }
         Err(_) => Err(Refusal::bad_request("the body could not be read")),
     }
+}
+
+fn too_large(what: &str, limit: usize) -> Refusal {
+    Refusal::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        format!("{what} is larger than {} KiB", limit / 1024),
+    )
 }
 
 /// What is known of a request besides its GraphQL parameters.
@@ -332,6 +499,10 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
         }
         _ => {}
     }
+    let mut request = async_graphql::Request::new(params.query).variables(params.variables);
+    if let Err(refusal) = attach_files(&mut request, params.files) {
+        return refuse(state, started, format, refusal);
+    }
     let public_only = prepared
         .root_fields
         .iter()
@@ -343,7 +514,6 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
             return graphql_response(state, started, format, operation, vec![err], None);
         }
     };
-    let request = async_graphql::Request::new(params.query).variables(params.variables);
     let mut request = request_data(request, &state.app, meta, viewer, credential);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);

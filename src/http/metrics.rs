@@ -8,7 +8,8 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::db::Pool;
@@ -24,6 +25,7 @@ pub struct Metrics {
     pool_open: IntGauge,
     pool_idle: IntGauge,
     pool_waiting: IntGauge,
+    statements: IntCounter,
 }
 
 impl fmt::Debug for Metrics {
@@ -86,6 +88,11 @@ impl Metrics {
             "rollcall_db_pool_waiting",
             "Requests waiting for a connection",
         );
+        let statements = IntCounter::new(
+            "rollcall_db_statements_total",
+            "SQL statements run on pooled connections",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
@@ -94,6 +101,7 @@ impl Metrics {
             Box::new(pool_open.clone()),
             Box::new(pool_idle.clone()),
             Box::new(pool_waiting.clone()),
+            Box::new(statements.clone()),
         ] {
             registry.register(collector).expect("unique metric names");
         }
@@ -106,6 +114,7 @@ impl Metrics {
             pool_open,
             pool_idle,
             pool_waiting,
+            statements,
         }
     }
 
@@ -125,8 +134,11 @@ impl Metrics {
         }
     }
 
-    /// The metrics in the Prometheus text format, with the pool read now.
-    pub fn render(&self, pool: &Pool) -> String {
+    /// The metrics in the Prometheus text format, with the pool and the statement count read
+    /// now.
+    pub fn render(&self, pool: &Pool, statements: u64) -> String {
+        self.statements
+            .inc_by(statements.saturating_sub(self.statements.get()));
         let status = pool.status();
         self.pool_max.set(as_gauge(status.max_size));
         self.pool_open.set(as_gauge(status.size));
@@ -147,6 +159,9 @@ fn as_gauge(value: usize) -> i64 {
 pub async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
     (
         [(CONTENT_TYPE, prometheus::TEXT_FORMAT)],
-        state.app.metrics.render(&state.app.pool),
+        state
+            .app
+            .metrics
+            .render(&state.app.pool, state.app.statements.get()),
     )
 }

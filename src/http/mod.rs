@@ -3,6 +3,7 @@
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod media;
 pub mod metrics;
 pub mod request;
 pub mod server;
@@ -53,6 +54,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
+        .merge(media::routes())
         .merge(if state.app.config.graphiql() {
             graphiql::routes()
         } else {
