@@ -163,6 +163,13 @@ const ROWS: &[Row] = &[
         query: "mutation { updateProfile(input: {}) { id } }",
         expected: "UF✓✓✓✓✓✓",
     },
+    Row {
+        operation: "`uploadAvatar`",
+        // Sent as JSON, the string names no file: levels that pass the guard get
+        // BAD_USER_INPUT (the guard runs before the file is looked for).
+        query: r#"mutation { uploadAvatar(file: "none") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
 ];
 
 /// The accounts of levels 1 to 7.

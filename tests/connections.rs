@@ -144,7 +144,12 @@ async fn responses_are_compressed_for_clients_that_accept_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shutdown_lets_a_running_request_finish_then_stops_accepting() {
-    let app = TestApp::with_settings(|s| s.pool_size = 1).await;
+    let app = TestApp::with_settings(|s| {
+        s.pool_size = 1;
+        // Long enough that a loaded machine never turns the wait into SERVICE_UNAVAILABLE.
+        s.pool_timeout = Duration::from_secs(60);
+    })
+    .await;
     let (addr, server) = app.spawn_server().await;
 
     // A request that cannot finish until the test lets go of the only database connection.
@@ -179,11 +184,15 @@ async fn shutdown_lets_a_running_request_finish_then_stops_accepting() {
         .expect("read");
     let response = String::from_utf8_lossy(&response);
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("serverTime"), "{response}");
+    assert!(
+        response.contains("\"serverTime\":\""),
+        "answered with data: {response}"
+    );
 
+    // The accept loop ended and dropped its listener. (Connecting to the port proves nothing:
+    // a parallel test may have been given the same port since.)
     tokio::time::timeout(PATIENCE, server)
         .await
         .expect("the server stopped")
         .expect("join");
-    assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
 }

@@ -315,6 +315,24 @@ mod tests {
     }
 
     #[test]
+    fn noise_stays_well_under_the_column_limit() {
+        // Noise is the worst case of lossless compression; the column holds at most 1 MiB.
+        let mut state = 0x2545_f491_u32;
+        let noise = image::RgbaImage::from_fn(SIZE, SIZE, |_, _| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            image::Rgba(state.to_le_bytes())
+        });
+        let mut png = Cursor::new(Vec::new());
+        DynamicImage::ImageRgba8(noise)
+            .write_to(&mut png, ImageFormat::Png)
+            .expect("encoding");
+        let avatar = process(png.get_ref()).expect("an avatar");
+        assert!(avatar.len() < 400 * 1024, "{} bytes", avatar.len());
+    }
+
+    #[test]
     fn a_wide_image_keeps_its_middle() {
         // Left third red, middle green, right third blue.
         let image = image::RgbImage::from_fn(300, 100, |x, _| match x / 100 {

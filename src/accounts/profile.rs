@@ -693,7 +693,8 @@ pub struct ProfileMutation;
 
 #[Object]
 impl ProfileMutation {
-    /// Changes your password. Every other session of the account ends at once (this one
+    /// Changes your password. `newPassword` has 8 to 128 characters and is not among the 10,000
+    /// most common passwords. Every other session of the account ends at once (this one
     /// stays), and a notice goes to the account's address. A wrong `currentPassword` is
     /// BAD_USER_INPUT and counts as a failed sign-in.
     #[graphql(guard = "MinLevel(Level::Limited)")]

@@ -59,12 +59,6 @@ pub async fn register(app: &App, meta: &RequestMeta, input: Registration) -> App
     passwords::check_new("password", &input.password)?;
     let hash = app.hasher.hash(input.password).await?;
     let client = client_info(meta, None)?;
-    let token = random_token();
-    let token_hash = mailed_hash(app, TokenPurpose::ConfirmEmail, &token);
-    let link = format!(
-        "{}/confirm-email?token={SECRET_PLACEHOLDER}",
-        app.config.public_url()
-    );
     let mut conn = app.pool.get().await?;
     let user = conn
         .transaction(async |conn| {
@@ -81,16 +75,7 @@ pub async fn register(app: &App, meta: &RequestMeta, input: Registration) -> App
             )
             .await
             .map_err(registration_conflict)?;
-            queries::insert_email_token(
-                conn,
-                user.id,
-                TokenPurpose::ConfirmEmail,
-                &token_hash,
-                None,
-                Utc::now() + CONFIRMATION_LIFETIME,
-            )
-            .await?;
-            mail_confirmation(conn, &user, &email, &link, &token).await?;
+            send_confirmation(app, conn, &user, &email).await?;
             record(conn, &user, None, "REGISTERED", Some(&client), None).await?;
             Ok::<_, AppError>(user)
         })
@@ -170,24 +155,9 @@ pub async fn resend_confirmation(app: &App, email: &str) -> AppResult<()> {
     if user.status != AccountStatus::Unconfirmed {
         return Ok(());
     }
-    let token = random_token();
-    let token_hash = mailed_hash(app, TokenPurpose::ConfirmEmail, &token);
-    let link = format!(
-        "{}/confirm-email?token={SECRET_PLACEHOLDER}",
-        app.config.public_url()
-    );
     let address = user.email.clone().unwrap_or_default();
     conn.transaction(async |conn| {
-        queries::insert_email_token(
-            conn,
-            user.id,
-            TokenPurpose::ConfirmEmail,
-            &token_hash,
-            None,
-            Utc::now() + CONFIRMATION_LIFETIME,
-        )
-        .await?;
-        mail_confirmation(conn, &user, &address, &link, &token).await?;
+        send_confirmation(app, conn, &user, &address).await?;
         Ok::<_, AppError>(())
     })
     .await
@@ -494,13 +464,28 @@ pub(crate) fn check_limit(
     })
 }
 
-async fn mail_confirmation(
+/// Issues a single-use confirmation token for `user` and queues the mail with its link to
+/// `address`.
+async fn send_confirmation(
+    app: &App,
     conn: &mut AsyncPgConnection,
     user: &User,
     address: &str,
-    link: &str,
-    token: &str,
 ) -> AppResult<()> {
+    let token = random_token();
+    queries::insert_email_token(
+        conn,
+        user.id,
+        TokenPurpose::ConfirmEmail,
+        &mailed_hash(app, TokenPurpose::ConfirmEmail, &token),
+        None,
+        Utc::now() + CONFIRMATION_LIFETIME,
+    )
+    .await?;
+    let link = format!(
+        "{}/confirm-email?token={SECRET_PLACEHOLDER}",
+        app.config.public_url()
+    );
     let body = format!(
         "Hello {},\n\nplease confirm your email address for Rollcall by opening this link \
          within 24 hours:\n\n{link}\n\nIf you did not register, ignore this mail.\n",
@@ -512,7 +497,7 @@ async fn mail_confirmation(
             recipient: address,
             subject: "Confirm your Rollcall account",
             body: &body,
-            secret: Some(token),
+            secret: Some(&token),
         },
     )
     .await?;

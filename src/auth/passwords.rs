@@ -186,6 +186,34 @@ mod tests {
         assert_eq!(COMMON.len(), 10_000);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn beyond_the_queue_hashing_is_refused_at_once() {
+        let hasher = Hasher::new();
+        let jobs: Vec<_> = (0..QUEUE_LIMIT + 40)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash("pass phrase 2".into()).await })
+            })
+            .collect();
+        let mut refused = 0;
+        let mut hashed = 0;
+        for job in jobs {
+            match job.await.expect("join") {
+                Ok(_) => hashed += 1,
+                Err(AppError::RateLimited { retry_after }) => {
+                    assert_eq!(retry_after, 1);
+                    refused += 1;
+                }
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        assert!(refused > 0, "a full queue must refuse");
+        assert!(
+            hashed >= QUEUE_LIMIT,
+            "the queue itself is served: {hashed}"
+        );
+    }
+
     #[test]
     fn weaker_hashes_are_rehashed() {
         let weak = Argon2::new(

@@ -239,11 +239,13 @@ impl GetParams {
 /// no cookies, and its credentials travel only in the `Authorization` header, which a
 /// cross-site form cannot set (and a cross-site script can set only after a preflight our CORS
 /// policy answers). A forged request therefore arrives anonymous, and can do only what anyone
-/// may do anyway from anywhere (the public operations: register, sign in with a password the
-/// attacker already knows, ...), without reading the answer. Every operation that takes a
-/// file needs a signed-in account. Should a credential ever travel by itself (a cookie, or
-/// `Basic` credentials a browser replays: we send no `WWW-Authenticate` challenge, so browsers
-/// never store any), multipart requests must then demand such a header.
+/// may do anyway (the public operations: register, sign in with a password the attacker
+/// already knows, ...), without reading the answer; all it borrows is the visitor's address,
+/// which the per-account sign-in limit does not depend on. Every operation that takes a file
+/// needs a signed-in account, so real uploads always carry `Authorization` anyway. Should a
+/// credential ever travel by itself (a cookie, or `Basic` credentials a browser replays: we
+/// send no `WWW-Authenticate` challenge, so browsers never store any), multipart requests must
+/// then demand a header a form cannot send.
 async fn read_post(headers: &HeaderMap, body: Body) -> Result<Params, Refusal> {
     if let Some(boundary) = multipart_boundary(headers)? {
         return read_multipart(boundary, body).await;
