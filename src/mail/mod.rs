@@ -7,6 +7,7 @@
 //!
 //! [`worker`] delivers the outbox over SMTP.
 
+pub mod queries;
 pub mod worker;
 
 use diesel::prelude::*;

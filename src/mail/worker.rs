@@ -27,10 +27,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::dsl::{IntervalDsl, now};
-use diesel::prelude::*;
-use diesel::sql_types::Timestamptz;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::{FutureExt, StreamExt};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
@@ -40,8 +37,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::db::schema::outbox_mails;
 use crate::db::{DbConn, Pool};
+use crate::mail::queries::{self, Claimed};
 
 /// Mails claimed in one transaction.
 const BATCH: i64 = 5;
@@ -49,8 +46,6 @@ const BATCH: i64 = 5;
 const SEND_DEADLINE: Duration = Duration::from_secs(60);
 /// Longest lettre waits for any one answer of the SMTP server.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long a claim keeps other workers off a mail: more than a whole batch can take to send.
-const LEASE_SECONDS: i64 = 600;
 /// How often the worker looks for due mail without being woken.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// The wait after the first failure; each further failure doubles it.
@@ -59,8 +54,6 @@ const FIRST_BACKOFF_SECONDS: i64 = 5;
 const MAX_BACKOFF_SECONDS: i64 = 3600;
 /// Failures after which a mail is given up: with the backoff above, about a day of trying.
 pub const MAX_ATTEMPTS: i32 = 30;
-/// How far ahead a given-up mail's `next_attempt_at` is moved: never, in practice.
-const GIVEN_UP_YEARS: i32 = 100;
 /// The longest `last_error` kept, in characters.
 const MAX_ERROR_CHARS: usize = 300;
 
@@ -172,18 +165,6 @@ struct Courier {
     transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
 }
 
-/// A mail this worker has claimed. Deliberately not `Debug`: it holds the secret.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = outbox_mails, check_for_backend(diesel::pg::Pg))]
-struct Claimed {
-    id: i64,
-    recipient: String,
-    subject: String,
-    body: String,
-    secret: Option<String>,
-    attempts: i32,
-}
-
 /// How one attempt ended.
 enum Outcome {
     Sent,
@@ -220,7 +201,7 @@ impl Courier {
         loop {
             let batch = {
                 let mut conn = pool.get().await?;
-                claim(&mut conn, BATCH).await?
+                queries::claim(&mut conn, BATCH).await?
             };
             let full = batch.len() as i64 == BATCH;
             let mut mails = batch.into_iter();
@@ -237,7 +218,7 @@ impl Courier {
                     let rest: Vec<i64> = mails.map(|mail| mail.id).collect();
                     if !rest.is_empty() {
                         let mut conn = pool.get().await?;
-                        release(&mut conn, &rest).await?;
+                        queries::release(&mut conn, &rest).await?;
                     }
                     return Ok(delivered);
                 }
@@ -313,47 +294,6 @@ fn refuses_recipient(err: &smtp::Error) -> bool {
             .is_some_and(|code| matches!(u16::from(code), 550 | 551 | 553))
 }
 
-/// Claims up to `limit` due mails for this worker: see the module documentation.
-async fn claim(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Claimed>> {
-    conn.transaction(async |conn| {
-        let ids: Vec<i64> = outbox_mails::table
-            .select(outbox_mails::id)
-            .filter(outbox_mails::sent_at.is_null())
-            .filter(outbox_mails::next_attempt_at.le(now))
-            .order(outbox_mails::next_attempt_at)
-            .limit(limit)
-            .for_update()
-            .skip_locked()
-            .load(conn)
-            .await?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        diesel::update(outbox_mails::table.filter(outbox_mails::id.eq_any(&ids)))
-            .set(
-                outbox_mails::next_attempt_at
-                    .eq(now.into_sql::<Timestamptz>() + LEASE_SECONDS.seconds()),
-            )
-            .returning(Claimed::as_returning())
-            .get_results(conn)
-            .await
-    })
-    .await
-}
-
-/// Makes claimed mails due again at once.
-async fn release(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<()> {
-    diesel::update(
-        outbox_mails::table
-            .filter(outbox_mails::id.eq_any(ids))
-            .filter(outbox_mails::sent_at.is_null()),
-    )
-    .set(outbox_mails::next_attempt_at.eq(now))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// What is written down after an attempt.
 enum Verdict {
     Sent,
@@ -395,13 +335,13 @@ async fn record(pool: &Pool, mail: &Claimed, outcome: Outcome) -> anyhow::Result
         let written = async {
             let mut conn = pool.get().await?;
             match &verdict {
-                Verdict::Sent => mark_sent(&mut conn, mail.id).await,
+                Verdict::Sent => queries::mark_sent(&mut conn, mail.id).await,
                 Verdict::Retry { error, in_seconds } => {
-                    mark_failed(&mut conn, mail.id, error, *in_seconds).await
+                    queries::mark_failed(&mut conn, mail.id, error, *in_seconds).await
                 }
                 Verdict::GiveUp { error } => {
                     let attempts = attempts.max(MAX_ATTEMPTS);
-                    mark_given_up(&mut conn, mail.id, attempts, error).await
+                    queries::mark_given_up(&mut conn, mail.id, attempts, error).await
                 }
             }
             .map_err(anyhow::Error::from)
@@ -440,56 +380,6 @@ async fn record(pool: &Pool, mail: &Claimed, outcome: Outcome) -> anyhow::Result
             "mail given up"
         ),
     }
-    Ok(())
-}
-
-async fn mark_sent(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    diesel::update(outbox_mails::table.find(id))
-        .set((
-            outbox_mails::sent_at.eq(now),
-            outbox_mails::secret.eq(None::<String>),
-            outbox_mails::attempts.eq(outbox_mails::attempts + 1),
-            outbox_mails::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-async fn mark_failed(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    error: &str,
-    retry_in_seconds: i64,
-) -> QueryResult<()> {
-    diesel::update(outbox_mails::table.find(id))
-        .set((
-            outbox_mails::attempts.eq(outbox_mails::attempts + 1),
-            outbox_mails::last_error.eq(error),
-            outbox_mails::next_attempt_at
-                .eq(now.into_sql::<Timestamptz>() + retry_in_seconds.seconds()),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-async fn mark_given_up(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    attempts: i32,
-    error: &str,
-) -> QueryResult<()> {
-    diesel::update(outbox_mails::table.find(id))
-        .set((
-            outbox_mails::attempts.eq(attempts),
-            outbox_mails::last_error.eq(error),
-            outbox_mails::secret.eq(None::<String>),
-            outbox_mails::next_attempt_at
-                .eq(now.into_sql::<Timestamptz>() + GIVEN_UP_YEARS.years()),
-        ))
-        .execute(conn)
-        .await?;
     Ok(())
 }
 
