@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use rollcall::db::embedded::process_alive;
 use rollcall::db::schema::server_secrets;
 use serde_json::{Value, json};
 
@@ -205,18 +206,7 @@ fn post_graphql(addr: SocketAddr, body: &Value) -> Value {
 fn postmaster_pid(data_dir: &Path) -> Option<Pid> {
     let text = std::fs::read_to_string(data_dir.join("postgres/postmaster.pid")).ok()?;
     let pid = Pid::from_raw(text.lines().next()?.trim().parse().ok()?);
-    alive(pid).then_some(pid)
-}
-
-/// Whether `pid` is a live process (not gone, not a zombie).
-fn alive(pid: Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            stat.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().to_owned())
-        })
-        .is_some_and(|state| !state.starts_with('Z'))
+    process_alive(pid.as_raw()).then_some(pid)
 }
 
 /// A temporary data dir, removed when the test ends (passed or failed).
@@ -277,7 +267,10 @@ async fn serve_runs_its_own_database_and_leaves_nothing_behind() {
     // SIGTERM: exit 0, and PostgreSQL stopped with it.
     server.signal(Signal::SIGTERM);
     assert!(server.wait().success());
-    assert!(!alive(postmaster), "PostgreSQL outlived the server");
+    assert!(
+        !process_alive(postmaster.as_raw()),
+        "PostgreSQL outlived the server"
+    );
     drop(server);
 
     // Started again: the same database, with what it held.
@@ -290,7 +283,10 @@ async fn serve_runs_its_own_database_and_leaves_nothing_behind() {
     let orphan = postmaster_pid(dir).expect("PostgreSQL survives a crash of the server");
     drop(server);
     let mut server = Server::start(dir);
-    assert!(!alive(orphan), "the orphaned postmaster was replaced");
+    assert!(
+        !process_alive(orphan.as_raw()),
+        "the orphaned postmaster was replaced"
+    );
     assert!(server.gql("{ serverTime }")["data"]["serverTime"].is_string());
     assert_eq!(dev_secret(dir).await, secret);
 

@@ -609,7 +609,7 @@ fn listen_for(pgdata: &Path) -> Result<Listen> {
 }
 
 /// Whether process `pid` exists and has not exited (a zombie has).
-fn process_alive(pid: i32) -> bool {
+pub fn process_alive(pid: i32) -> bool {
     match fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state follows the command name, which is in parentheses and may hold spaces.
         Ok(stat) => stat
