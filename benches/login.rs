@@ -31,13 +31,14 @@ use clap::Parser as _;
 use diesel::QueryableByName;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use rollcall::accounts::model::{AccountStatus, NewUser, Role};
+use rollcall::accounts::model::NewUser;
 use rollcall::accounts::queries;
-use rollcall::app::{self, App};
+use rollcall::app::App;
+use rollcall::auth::identity::{AccountStatus, Role};
 use rollcall::config::{Cli, Config, Settings};
 use rollcall::db::embedded::{Cluster, Durability};
 use rollcall::db::{migrations, quote_ident, with_database};
-use rollcall::http::{self, HttpState};
+use rollcall::http;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -241,11 +242,11 @@ async fn serve_and_measure(url: &str, knobs: &Knobs) -> anyhow::Result<Measured>
         smtp_url: None,
     };
     let app = App::new(config, url).await?;
-    app::start_background(&app);
+    rollcall::schema::start_background(&app);
     rollcall::mail::worker::spawn(app.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router = http::router(HttpState::new(app.clone()));
+    let router = rollcall::schema::router(app.clone());
     let settings = app.config.settings.clone();
     let lifecycle = app.lifecycle.clone();
     let server = tokio::spawn(async move {

@@ -1,15 +1,18 @@
 //! The state every request shares.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::auth::keys::Keys;
 use crate::auth::passwords::Hasher;
 use crate::config::Config;
 use crate::db::pool::StatementCounter;
 use crate::db::{self, Pool};
+use crate::error::AppResult;
 use crate::events::Events;
 use crate::http::metrics::Metrics;
 use crate::http::server::Lifecycle;
+use crate::offload::Offload;
 use crate::secret::Secret;
 
 /// Everything shared and immutable, built once at start-up.
@@ -23,10 +26,12 @@ pub struct App {
     pub keys: Keys,
     /// Password hashing, a bounded number at a time.
     pub hasher: Hasher,
+    /// Other CPU-heavy work (decoding uploaded images), a bounded number at a time.
+    pub cpu: Offload,
     pub metrics: Metrics,
     /// Shutdown signal and the connections and sockets to wait for.
     pub lifecycle: Lifecycle,
-    /// Events from every instance (sessions ended elsewhere).
+    /// Events from every instance (sessions ended elsewhere, mail queued).
     pub events: Events,
 }
 
@@ -44,6 +49,7 @@ impl App {
             pool,
             keys,
             hasher: Hasher::new(),
+            cpu: Offload::new(CPU_SLOTS, CPU_QUEUE),
             statements,
             metrics: Metrics::new(),
             lifecycle: Lifecycle::default(),
@@ -53,24 +59,29 @@ impl App {
     }
 }
 
-/// How often stale unconfirmed accounts are looked for.
-const MAINTENANCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+/// CPU-heavy jobs run at once besides password hashing: each may hold tens of megabytes.
+const CPU_SLOTS: usize = 2;
+/// CPU-heavy jobs that may wait for a slot before more are refused.
+const CPU_QUEUE: usize = 16;
 
-/// Starts the background work of a serving instance: the cross-instance event listener and the
-/// periodic clean-up. Each stops when the server shuts down.
-pub fn start_background(app: &Arc<App>) {
-    Events::spawn_listener(app.clone());
+/// Runs `job` every `interval` (first at once) until the server shuts down; a failure is
+/// logged as `what` and retried at the next tick.
+pub fn spawn_periodic<F, Fut>(app: &Arc<App>, what: &'static str, interval: Duration, job: F)
+where
+    F: Fn(Arc<App>) -> Fut + Send + 'static,
+    Fut: Future<Output = AppResult<()>> + Send,
+{
     let app = app.clone();
     let tasks = app.lifecycle.tasks.clone();
     tasks.spawn(async move {
         let shutdown = app.lifecycle.shutdown.clone();
-        let mut ticks = tokio::time::interval(MAINTENANCE_INTERVAL);
+        let mut ticks = tokio::time::interval(interval);
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 _ = ticks.tick() => {
-                    if let Err(err) = crate::accounts::service::remove_stale_unconfirmed(&app).await {
-                        tracing::warn!(error = %err, "could not remove stale unconfirmed accounts");
+                    if let Err(err) = job(app.clone()).await {
+                        tracing::warn!(error = %err, "{what} failed");
                     }
                 }
             }

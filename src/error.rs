@@ -54,12 +54,19 @@ impl ErrorCode {
 }
 
 /// An error raised while answering a request.
+///
+/// FORBIDDEN, CONFLICT and SERVICE_UNAVAILABLE always carry a `reason` (a stable
+/// SCREAMING_SNAKE_CASE word in `extensions.reason`, listed in README's error table) so a client
+/// can tell one refusal from another without reading the message.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("authentication required")]
     Unauthenticated { reason: Option<&'static str> },
-    #[error("you are not allowed to do this")]
-    Forbidden,
+    #[error("{message}")]
+    Forbidden {
+        reason: &'static str,
+        message: &'static str,
+    },
     #[error("{message}")]
     BadInput {
         field: Option<String>,
@@ -72,11 +79,16 @@ pub enum AppError {
     Conflict {
         field: Option<String>,
         message: String,
+        reason: &'static str,
     },
     #[error("too many attempts; retry in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
-    #[error("the database is unavailable; retry shortly")]
-    Unavailable(#[source] Source),
+    #[error("the service is unavailable; retry shortly")]
+    Unavailable {
+        reason: &'static str,
+        #[source]
+        source: Source,
+    },
     #[error("the request took too long")]
     Timeout,
     #[error("internal error")]
@@ -96,12 +108,36 @@ impl AppError {
         }
     }
 
-    /// A conflict with existing data on `field`.
-    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+    /// A change that clashes with existing data or with a rule of state, for `reason`.
+    pub fn conflict(reason: &'static str, message: impl Into<String>) -> Self {
         Self::Conflict {
-            field: Some(field.to_owned()),
+            field: None,
             message: message.into(),
+            reason,
         }
+    }
+
+    /// What the viewer may not do, for `reason`.
+    pub const fn forbidden(reason: &'static str, message: &'static str) -> Self {
+        Self::Forbidden { reason, message }
+    }
+
+    /// The database cannot be reached (or answer) now.
+    pub fn unavailable(source: impl Into<Source>) -> Self {
+        Self::Unavailable {
+            reason: "DATABASE_UNAVAILABLE",
+            source: source.into(),
+        }
+    }
+
+    /// The same error, naming `field` (the argument it is about) in `extensions.field`; only
+    /// input errors and conflicts name one.
+    #[must_use]
+    pub fn on_field(mut self, name: &str) -> Self {
+        if let Self::BadInput { field, .. } | Self::Conflict { field, .. } = &mut self {
+            *field = Some(name.to_owned());
+        }
+        self
     }
 
     /// An unexpected failure: logged, never shown.
@@ -112,12 +148,12 @@ impl AppError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Unauthenticated { .. } => ErrorCode::Unauthenticated,
-            Self::Forbidden => ErrorCode::Forbidden,
+            Self::Forbidden { .. } => ErrorCode::Forbidden,
             Self::BadInput { .. } => ErrorCode::BadUserInput,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Unavailable { .. } => ErrorCode::ServiceUnavailable,
             Self::Timeout => ErrorCode::Timeout,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -128,7 +164,9 @@ impl AppError {
     fn log(&self) {
         match self {
             Self::Internal(source) => tracing::error!(error = %source, "internal error"),
-            Self::Unavailable(source) => tracing::warn!(error = %source, "database unavailable"),
+            Self::Unavailable { reason, source } => {
+                tracing::warn!(error = %source, reason, "service unavailable");
+            }
             _ => {}
         }
     }
@@ -140,10 +178,10 @@ impl From<DieselError> for AppError {
             DieselError::NotFound => Self::NotFound("record"),
             DieselError::DatabaseError(kind, ref info) => match kind {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
-                    Self::Unavailable(err.into())
+                    Self::unavailable(err)
                 }
                 DatabaseErrorKind::Unknown if is_shutdown_message(info.message()) => {
-                    Self::Unavailable(err.into())
+                    Self::unavailable(err)
                 }
                 DatabaseErrorKind::Unknown if info.message().contains("statement timeout") => {
                     tracing::warn!("statement timeout");
@@ -151,7 +189,7 @@ impl From<DieselError> for AppError {
                 }
                 _ => Self::Internal(err.into()),
             },
-            DieselError::BrokenTransactionManager => Self::Unavailable(err.into()),
+            DieselError::BrokenTransactionManager => Self::unavailable(err),
             other => Self::Internal(other.into()),
         }
     }
@@ -169,8 +207,83 @@ impl From<PoolError> for AppError {
         match err {
             PoolError::Backend(ManagerError::QueryError(query)) => query.into(),
             // Timeouts, refused connections and a closed pool all mean "no database now".
-            other => Self::Unavailable(other.into()),
+            other => Self::unavailable(other),
         }
+    }
+}
+
+/// How the violation of one named constraint is answered to the client.
+///
+/// Each area declares one per constraint a client can run into (`users_email_key`: "an account
+/// with this email address exists") and maps a statement's result with
+/// [`OnConstraint::on_constraint`]. The database, not a check before the write, is what keeps
+/// the data right when two requests race; this turns its verdict into an error the client can
+/// act on. The kind of violation sets the code: a foreign key or CHECK is BAD_USER_INPUT naming
+/// the field, a unique or exclusion constraint is CONFLICT with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Violation {
+    /// The constraint's name in PostgreSQL.
+    pub constraint: &'static str,
+    /// The argument the client should change (`extensions.field`).
+    pub field: &'static str,
+    /// The stable word in `extensions.reason`.
+    pub reason: &'static str,
+    /// What the client is told.
+    pub message: &'static str,
+}
+
+impl Violation {
+    /// The same violation, blamed on another argument (`newEmail` rather than `email`).
+    #[must_use]
+    pub const fn on(self, field: &'static str) -> Self {
+        Self { field, ..self }
+    }
+
+    /// The CONFLICT a unique or exclusion violation is, for a check made before the write
+    /// (which gives the same answer as the constraint, when no race decides).
+    pub fn conflict(self) -> AppError {
+        AppError::conflict(self.reason, self.message).on_field(self.field)
+    }
+
+    fn error(&self, kind: DatabaseErrorKind) -> Option<AppError> {
+        match kind {
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ExclusionViolation => {
+                Some(self.conflict())
+            }
+            DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation => {
+                Some(AppError::BadInput {
+                    field: Some(self.field.to_owned()),
+                    message: self.message.to_owned(),
+                    reason: Some(self.reason),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Maps the violation of a named constraint to its client error (see [`Violation`]).
+pub trait OnConstraint<T> {
+    /// The result, with a violation of one of `violations` answered as its error; any other
+    /// error (a constraint not listed among them too: that is a bug, logged as INTERNAL)
+    /// converted as usual.
+    fn on_constraint(self, violations: &[Violation]) -> AppResult<T>;
+}
+
+impl<T> OnConstraint<T> for Result<T, DieselError> {
+    fn on_constraint(self, violations: &[Violation]) -> AppResult<T> {
+        self.map_err(|err| {
+            if let DieselError::DatabaseError(kind, info) = &err
+                && let Some(name) = info.constraint_name()
+                && let Some(mapped) = violations
+                    .iter()
+                    .find(|violation| violation.constraint == name)
+                    .and_then(|violation| violation.error(*kind))
+            {
+                return mapped;
+            }
+            err.into()
+        })
     }
 }
 
@@ -212,9 +325,15 @@ fn to_graphql(err: &AppError) -> async_graphql::Error {
                     ext.set("reason", *reason);
                 }
             }
-            AppError::Conflict {
-                field: Some(field), ..
-            } => ext.set("field", field.as_str()),
+            AppError::Conflict { field, reason, .. } => {
+                if let Some(field) = field {
+                    ext.set("field", field.as_str());
+                }
+                ext.set("reason", *reason);
+            }
+            AppError::Forbidden { reason, .. } | AppError::Unavailable { reason, .. } => {
+                ext.set("reason", *reason);
+            }
             AppError::RateLimited { retry_after } => ext.set("retryAfter", *retry_after),
             _ => {}
         }

@@ -1,41 +1,76 @@
 //! Events that reach every server instance, carried by PostgreSQL's LISTEN/NOTIFY.
 //!
-//! An instance that ends a session sends `NOTIFY rollcall_session_revoked, '<id>'` in the same
-//! transaction; each instance keeps one listening connection and hands what it hears to its
-//! WebSockets through a broadcast channel. When the listening connection is lost, notifications
-//! sent meanwhile are lost too, so after reconnecting the listener announces [`SessionEvent::Resync`]
-//! and every socket checks its session again.
+//! A change that other instances must hear of sends `pg_notify(<channel>, <payload>)` with
+//! [`notify`], in the transaction of the change: PostgreSQL delivers it at commit, and never if
+//! the transaction rolls back. Each instance keeps exactly one listening connection, outside the
+//! pool, which LISTENs on every [`Channel`] and hands each notification to the consumers of its
+//! channel in this process (WebSockets, the mail worker) through a broadcast channel.
+//!
+//! Notifications sent while the listening connection is down are lost, so after reconnecting the
+//! listener LISTENs again and sends [`Event::Resync`] on every channel: each consumer then reads
+//! the state it depends on afresh (a socket checks its session, the mail worker looks for due
+//! mail). A consumer that falls more than [`BACKLOG`] events behind gets `Lagged` from its
+//! receiver, which means the same.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel::QueryResult;
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 
-use crate::accounts::model::SessionId;
 use crate::app::App;
 
-/// The channel session revocations are announced on.
-pub const SESSION_REVOKED_CHANNEL: &str = "rollcall_session_revoked";
-/// Events a slow socket may fall behind by before it is told to resync.
-const BACKLOG: usize = 1024;
+/// Events a slow consumer may fall behind by before it is told to resync.
+pub const BACKLOG: usize = 1024;
 /// Wait before reconnecting a lost listener.
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
-/// What sockets hear about sessions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionEvent {
-    /// This session ended.
-    Revoked(SessionId),
-    /// Announcements may have been missed: check your session again.
+/// The channels every instance listens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// A device session ended (payload: the session id): its sockets close.
+    SessionRevoked,
+    /// Mail was queued (no payload): the mail worker wakes.
+    Mail,
+}
+
+impl Channel {
+    /// Every channel, in the order of [`Events`]' senders.
+    pub const ALL: [Self; 2] = [Self::SessionRevoked, Self::Mail];
+
+    /// The channel's name in PostgreSQL.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::SessionRevoked => "rollcall_session_revoked",
+            Self::Mail => "rollcall_mail",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|channel| channel.name() == name)
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What a consumer hears on its channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A notification, with its payload.
+    Notified(Arc<str>),
+    /// Notifications may have been missed: read the state you depend on again.
     Resync,
 }
 
-/// The receiving end of cross-instance events.
+/// The receiving end of cross-instance events, one broadcast channel per [`Channel`].
 #[derive(Debug, Clone)]
 pub struct Events {
-    sessions: broadcast::Sender<SessionEvent>,
+    senders: [broadcast::Sender<Event>; Channel::ALL.len()],
 }
 
 impl Default for Events {
@@ -47,17 +82,22 @@ impl Default for Events {
 impl Events {
     pub fn new() -> Self {
         Self {
-            sessions: broadcast::channel(BACKLOG).0,
+            senders: std::array::from_fn(|_| broadcast::channel(BACKLOG).0),
         }
     }
 
-    /// Session events from now on.
-    pub fn sessions(&self) -> broadcast::Receiver<SessionEvent> {
-        self.sessions.subscribe()
+    /// The events of `channel` from now on.
+    pub fn subscribe(&self, channel: Channel) -> broadcast::Receiver<Event> {
+        self.senders[channel.index()].subscribe()
     }
 
-    /// Listens for notifications until the server shuts down, reconnecting when the
-    /// connection is lost.
+    fn send(&self, channel: Channel, event: Event) {
+        // No receivers (no sockets yet) is fine.
+        let _ = self.senders[channel.index()].send(event);
+    }
+
+    /// Listens on every channel until the server shuts down, reconnecting (and announcing a
+    /// resync) when the connection is lost.
     pub fn spawn_listener(app: Arc<App>) {
         let tasks = app.lifecycle.tasks.clone();
         tasks.spawn(async move {
@@ -84,22 +124,52 @@ impl Events {
 
 async fn listen(app: &App, resync: bool) -> anyhow::Result<()> {
     let mut conn = AsyncPgConnection::establish(app.database_url.expose()).await?;
-    conn.batch_execute(&format!("LISTEN {SESSION_REVOKED_CHANNEL}"))
-        .await?;
+    let listen: String = Channel::ALL
+        .iter()
+        .map(|channel| format!("LISTEN {};", channel.name()))
+        .collect();
+    conn.batch_execute(&listen).await?;
     if resync {
-        let _ = app.events.sessions.send(SessionEvent::Resync);
+        for channel in Channel::ALL {
+            app.events.send(channel, Event::Resync);
+        }
     }
     let notifications = conn.notifications_stream();
     tokio::pin!(notifications);
     while let Some(notification) = notifications.next().await {
         let notification = notification?;
-        if let Ok(id) = notification.payload.parse::<i64>() {
-            // No receivers (no sockets) is fine.
-            let _ = app
-                .events
-                .sessions
-                .send(SessionEvent::Revoked(SessionId(id)));
+        if let Some(channel) = Channel::from_name(&notification.channel) {
+            app.events
+                .send(channel, Event::Notified(notification.payload.into()));
         }
     }
     Ok(())
+}
+
+/// Announces `payload` on `channel` to every instance when the current transaction commits.
+pub async fn notify(
+    conn: &mut AsyncPgConnection,
+    channel: Channel,
+    payload: &str,
+) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<Text, _>(channel.name())
+        .bind::<Text, _>(payload)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_are_found_by_name_in_sender_order() {
+        for (index, channel) in Channel::ALL.into_iter().enumerate() {
+            assert_eq!(channel.index(), index);
+            assert_eq!(Channel::from_name(channel.name()), Some(channel));
+        }
+        assert_eq!(Channel::from_name("elsewhere"), None);
+    }
 }

@@ -1,7 +1,9 @@
 //! Rollcall: a GraphQL API server for attendance and workforce time-keeping.
 //!
 //! `main.rs` parses the command line and calls [`serve`] or [`migrate`]; the test suite builds the same router
-//! with [`http::router`] over an [`app::App`].
+//! with [`schema::router`] over an [`app::App`]. [`schema`] assembles the areas (`accounts`,
+//! `system`) over the shared layers (`http`, `graphql`, `auth`, `db`, `events`, `mail`, `error`,
+//! `config`), which never import an area.
 
 pub mod accounts;
 pub mod app;
@@ -13,6 +15,8 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod mail;
+pub mod offload;
+pub mod schema;
 pub mod secret;
 pub mod system;
 
@@ -38,11 +42,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "serving GraphQL at http://{}/graphql",
             listener.local_addr()?
         );
-        app::start_background(&app);
+        schema::start_background(&app);
         mail::worker::spawn(app.clone());
         let lifecycle = app.lifecycle.clone();
         let settings = app.config.settings.clone();
-        let router = http::router(http::HttpState::new(app));
+        let router = schema::router(app);
         let shutdown = lifecycle.shutdown.clone();
         tokio::spawn(async move {
             shutdown_signal().await;
@@ -79,7 +83,7 @@ pub async fn create_admin(
                 database.url.expose(),
             )
             .await?;
-        let registration = accounts::service::Registration {
+        let registration = accounts::service::identity::Registration {
             name: account
                 .name
                 .clone()
@@ -89,7 +93,7 @@ pub async fn create_admin(
             password,
         };
         let hasher = auth::passwords::Hasher::new();
-        accounts::service::create_admin(&mut conn, &hasher, registration)
+        accounts::service::identity::create_admin(&mut conn, &hasher, registration)
             .await
             .map_err(|err| anyhow::anyhow!("cannot create the admin: {err}"))
     }

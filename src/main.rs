@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     };
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::ExportSchema = &command {
-        print!("{}", rollcall::graphql::sdl());
+        print!("{}", rollcall::schema::sdl());
         return ExitCode::SUCCESS;
     }
     let config = match Config::from_env(cli.settings) {

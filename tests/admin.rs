@@ -1,7 +1,7 @@
 //! User administration: the users list, statuses, roles and owner demotions, deletion, the
 //! security history, and one statement per relation level.
 
-use rollcall::accounts::model::{AccountStatus, Role};
+use rollcall::auth::identity::{AccountStatus, Role};
 use serde_json::{Value, json};
 
 use crate::common::accounts::{PASSWORD, TestUser, first_error_reason};

@@ -2,7 +2,7 @@
 //! the table says: ✓ allowed, U UNAUTHENTICATED, F FORBIDDEN. The README carries the same
 //! table, and this test checks it does.
 
-use rollcall::accounts::model::{AccountStatus, Role};
+use rollcall::auth::identity::{AccountStatus, Role};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;

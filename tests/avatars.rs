@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use image::codecs::webp::WebPEncoder;
 use image::{DynamicImage, ExtendedColorType, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
-use rollcall::accounts::model::{AccountStatus, Role};
+use rollcall::auth::identity::{AccountStatus, Role};
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, TestResponse, first_error_code};

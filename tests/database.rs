@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use rollcall::db::{create_database_if_missing, migrations};
-use rollcall::http::{self, HttpState};
 use serde_json::json;
 
 use crate::common::{TestApp, Throwaway, first_error_code, json_request, send};
@@ -32,7 +31,7 @@ async fn a_lost_database_is_reported_quickly_and_recovered_without_restart() {
     migrations::run_pending(&url).await.expect("migrate");
     let pool_timeout = Duration::from_secs(2);
     let app = TestApp::app_on(&url, |s| s.pool_timeout = pool_timeout).await;
-    let router = http::router(HttpState::new(app));
+    let router = rollcall::schema::router(app);
 
     assert_eq!(send(&router, readyz()).await.status, StatusCode::OK);
     let body = send(&router, server_time()).await.json();

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rollcall::accounts::model::{AccountStatus, Role};
+use rollcall::auth::identity::{AccountStatus, Role};
 use rollcall::auth::tokens::{self, AccessClaims};
 use serde_json::{Value, json};
 
@@ -460,7 +460,7 @@ async fn stale_unconfirmed_accounts_are_removed() {
         "UPDATE users SET created_at = now() - interval '8 days' WHERE username IN ('old', 'kept')",
     )
     .await;
-    rollcall::accounts::service::remove_stale_unconfirmed(&app.app)
+    rollcall::accounts::service::identity::remove_stale_unconfirmed(app.app.clone())
         .await
         .expect("clean-up");
     assert_eq!(app.count("SELECT count(*) AS n FROM users").await, 2);

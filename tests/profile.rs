@@ -4,7 +4,7 @@
 //! and the tests read codes and links from what arrives; time moves by backdating rows.
 
 use axum::http::StatusCode;
-use rollcall::accounts::model::{AccountStatus, Role};
+use rollcall::auth::identity::{AccountStatus, Role};
 use rollcall::mail::worker;
 use rollcall::secret::Secret;
 use serde_json::{Value, json};

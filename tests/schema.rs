@@ -4,7 +4,7 @@
 fn schema_graphql_equals_the_exported_sdl() {
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
         .expect("schema.graphql at the top of the repository");
-    let exported = rollcall::graphql::sdl();
+    let exported = rollcall::schema::sdl();
     assert!(
         committed == exported,
         "schema.graphql differs from the exported SDL; run `cargo run -- export-schema > schema.graphql` \

@@ -1,23 +1,22 @@
-//! DataLoaders of the accounts area: every relation is fetched in one query per request level.
+//! The accounts area's relations, each loaded in one query per request level through the
+//! request's [`Loaders`].
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use crate::accounts::model::{Session, User, UserId};
 use crate::accounts::queries;
-use crate::db::Pool;
+use crate::auth::identity::{Session, User, UserId};
 use crate::error::{SharedError, shared};
+use crate::graphql::loaders::Loaders;
 
 /// Accounts by id.
-pub struct UserById(pub Pool);
-
-impl Loader<UserId> for UserById {
+impl Loader<UserId> for Loaders {
     type Value = User;
     type Error = SharedError;
 
     async fn load(&self, ids: &[UserId]) -> Result<HashMap<UserId, User>, Self::Error> {
-        let mut conn = self.0.get().await.map_err(shared)?;
+        let mut conn = self.conn().await?;
         let users = queries::users_by_ids(&mut conn, ids)
             .await
             .map_err(shared)?;
@@ -25,22 +24,30 @@ impl Loader<UserId> for UserById {
     }
 }
 
-/// The live sessions of each account, newest first.
-pub struct LiveSessionsByUser(pub Pool);
+/// The live sessions of an account, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LiveSessionsOf(pub UserId);
 
-impl Loader<UserId> for LiveSessionsByUser {
+impl Loader<LiveSessionsOf> for Loaders {
     type Value = Vec<Session>;
     type Error = SharedError;
 
-    async fn load(&self, ids: &[UserId]) -> Result<HashMap<UserId, Vec<Session>>, Self::Error> {
-        let mut conn = self.0.get().await.map_err(shared)?;
-        let sessions = queries::live_sessions_of(&mut conn, ids)
+    async fn load(
+        &self,
+        keys: &[LiveSessionsOf],
+    ) -> Result<HashMap<LiveSessionsOf, Vec<Session>>, Self::Error> {
+        let ids: Vec<UserId> = keys.iter().map(|key| key.0).collect();
+        let mut conn = self.conn().await?;
+        let sessions = queries::live_sessions_of(&mut conn, &ids)
             .await
             .map_err(shared)?;
-        let mut by_user: HashMap<UserId, Vec<Session>> =
-            ids.iter().map(|id| (*id, Vec::new())).collect();
+        let mut by_user: HashMap<LiveSessionsOf, Vec<Session>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
         for session in sessions {
-            by_user.entry(session.user_id).or_default().push(session);
+            by_user
+                .entry(LiveSessionsOf(session.user_id))
+                .or_default()
+                .push(session);
         }
         Ok(by_user)
     }

@@ -1,12 +1,14 @@
-//! Accounts: registration, email confirmation, sign-in, tokens, device sessions, the security
-//! history.
+//! Accounts: registration, email confirmation, sign-in, tokens, device sessions, profiles,
+//! avatars, user administration and the security history.
+//!
+//! The shape every area follows: [`model`] (rows, value types, constraint meanings),
+//! [`queries`] (SQL only), [`service`] (checks, transactions, audit, notices), [`loaders`]
+//! (relations through the request's DataLoader) and [`resolvers`] (GraphQL roots, outputs,
+//! inputs); [`media`] serves the avatar images over plain HTTP.
 
-pub mod admin;
-pub mod avatar;
 pub mod loaders;
+pub mod media;
 pub mod model;
-pub mod notices;
-pub mod profile;
 pub mod queries;
 pub mod resolvers;
 pub mod service;

@@ -3,42 +3,25 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::dsl::{count_star, min, now};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use ipnet::IpNet;
 
 use crate::accounts::model::{
-    AccountStatus, ClientInfo, NewUser, Role, Session, SessionId, User, UserId,
+    AuthEventRow, ClientInfo, EmailToken, NewAuthEvent, NewUser, RefreshToken, RoleChangeRow,
+    TokenPurpose, UserFilter,
 };
+use crate::auth::identity::{AccountStatus, Role, Session, SessionId, User, UserId};
+use crate::auth::scope::Scope;
 use crate::db::schema::{
-    auth_events, email_tokens, login_failures, refresh_tokens, sessions, users,
+    auth_events, avatars, email_tokens, login_failures, refresh_tokens, role_changes, sessions,
+    users,
 };
+use crate::events::{self, Channel};
+use crate::graphql::pagination::{Keyset, Page, SortKey};
 
 /// Most live sessions an account keeps; signing in once more ends the oldest.
 pub const MAX_LIVE_SESSIONS: i64 = 20;
-
-/// A session and its account, by session id.
-pub async fn session_with_user(
-    conn: &mut AsyncPgConnection,
-    id: SessionId,
-) -> QueryResult<Option<(Session, User)>> {
-    sessions::table
-        .inner_join(users::table)
-        .filter(sessions::id.eq(id))
-        .select((Session::as_select(), User::as_select()))
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// Records that a session was used now.
-pub async fn touch_session(conn: &mut AsyncPgConnection, id: SessionId) -> QueryResult<()> {
-    diesel::update(sessions::table.find(id))
-        .set(sessions::last_seen_at.eq(now))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
 
 pub async fn insert_user(conn: &mut AsyncPgConnection, user: &NewUser<'_>) -> QueryResult<User> {
     diesel::insert_into(users::table)
@@ -144,37 +127,6 @@ pub async fn delete_stale_unconfirmed(
     )
     .execute(conn)
     .await
-}
-
-/// The kinds of mailed tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenPurpose {
-    ConfirmEmail,
-    ChangeEmail,
-    ResetPassword,
-}
-
-impl TokenPurpose {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::ConfirmEmail => "CONFIRM_EMAIL",
-            Self::ChangeEmail => "CHANGE_EMAIL",
-            Self::ResetPassword => "RESET_PASSWORD",
-        }
-    }
-}
-
-/// A mailed token as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = email_tokens, check_for_backend(diesel::pg::Pg))]
-pub struct EmailToken {
-    pub id: i64,
-    pub user_id: UserId,
-    pub token_hash: Vec<u8>,
-    pub new_email: Option<String>,
-    pub expires_at: DateTime<Utc>,
-    pub used_at: Option<DateTime<Utc>>,
-    pub failed_attempts: i32,
 }
 
 pub async fn insert_email_token(
@@ -290,12 +242,17 @@ pub async fn revoke_sessions(
         .await
 }
 
-pub async fn session_by_id(
+/// The session with this id, if `scope` reaches it.
+pub async fn session_in(
     conn: &mut AsyncPgConnection,
+    scope: Scope,
     id: SessionId,
 ) -> QueryResult<Option<Session>> {
-    sessions::table
-        .find(id)
+    let mut query = sessions::table.find(id).into_boxed();
+    if let Some(user) = scope.only_user() {
+        query = query.filter(sessions::user_id.eq(user));
+    }
+    query
         .select(Session::as_select())
         .first(conn)
         .await
@@ -315,15 +272,6 @@ pub async fn live_sessions_of(
         .select(Session::as_select())
         .load(conn)
         .await
-}
-
-/// A refresh token as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = refresh_tokens, check_for_backend(diesel::pg::Pg))]
-pub struct RefreshToken {
-    pub session_id: SessionId,
-    pub expires_at: DateTime<Utc>,
-    pub rotated_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert_refresh_token(
@@ -440,16 +388,6 @@ pub async fn clear_attempts(conn: &mut AsyncPgConnection, user: UserId) -> Query
     Ok(())
 }
 
-/// An entry of the security history.
-#[derive(Debug, Clone)]
-pub struct NewAuthEvent<'a> {
-    pub user: Option<UserId>,
-    pub session: Option<SessionId>,
-    pub kind: &'a str,
-    pub client: Option<&'a ClientInfo>,
-    pub detail: Option<&'a str>,
-}
-
 pub async fn record_event(
     conn: &mut AsyncPgConnection,
     event: NewAuthEvent<'_>,
@@ -471,59 +409,21 @@ pub async fn record_event(
 /// Tells every instance that these sessions ended (their sockets close).
 pub async fn notify_revoked(conn: &mut AsyncPgConnection, ids: &[SessionId]) -> QueryResult<()> {
     for id in ids {
-        diesel::sql_query("SELECT pg_notify('rollcall_session_revoked', $1::text)")
-            .bind::<BigInt, _>(id.0)
-            .execute(conn)
-            .await?;
+        events::notify(conn, Channel::SessionRevoked, &id.to_string()).await?;
     }
     Ok(())
 }
 
-/// How `list_users` filters.
-#[derive(Debug, Clone, Default)]
-pub struct UserFilter {
-    pub role: Option<Role>,
-    pub status: Option<AccountStatus>,
-    /// Text to find in name, username or email, any case.
-    pub search: Option<String>,
-}
-
-/// How `list_users` orders. Every order is a key of (text, id): for the time orders the text
-/// is the creation instant in fixed-width RFC 3339, which sorts like the instant itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserOrder {
-    Username,
-    Name,
-    Newest,
-    Oldest,
-}
-
-impl UserOrder {
-    /// The sort key of `user` in this order.
-    pub fn key(self, user: &User) -> (String, i64) {
-        let text = match self {
-            Self::Username => user.username.clone().unwrap_or_default(),
-            Self::Name => user.name.clone(),
-            Self::Newest | Self::Oldest => instant_key(user.created_at),
-        };
-        (text, user.id.0)
-    }
-
-    fn ascending(self) -> bool {
-        !matches!(self, Self::Newest)
-    }
-}
-
-fn instant_key(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
 type BoxedUsers<'a> = users::BoxedQuery<'a, diesel::pg::Pg>;
 
-fn filtered_users(filter: &UserFilter) -> BoxedUsers<'_> {
+/// The live accounts `scope` reaches that `filter` keeps.
+fn filtered_users(scope: Scope, filter: &UserFilter) -> BoxedUsers<'_> {
     let mut query = users::table
         .filter(users::deleted_at.is_null())
         .into_boxed();
+    if let Some(user) = scope.only_user() {
+        query = query.filter(users::id.eq(user));
+    }
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role));
     }
@@ -549,77 +449,55 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// One page of accounts.
+/// One page of the accounts `scope` reaches, in the order of `keyset`.
 pub async fn list_users(
     conn: &mut AsyncPgConnection,
+    scope: Scope,
     filter: &UserFilter,
-    order: UserOrder,
-    page: &crate::graphql::pagination::Page<(String, i64)>,
+    keyset: &Keyset,
+    page: &Page<SortKey>,
 ) -> QueryResult<Vec<User>> {
-    let mut query = filtered_users(filter);
-    // Rows after the cursor in the direction of travel: forward in an ascending order and
-    // backward in a descending one both mean "greater".
-    let greater = page.is_forward() == order.ascending();
-    if let Some((text, id)) = &page.cursor {
-        let id = UserId(*id);
-        query = match order {
-            UserOrder::Username if greater => query.filter(
-                users::username
-                    .gt(text.clone())
-                    .or(users::username.eq(text.clone()).and(users::id.gt(id))),
-            ),
-            UserOrder::Username => query.filter(
-                users::username
-                    .lt(text.clone())
-                    .or(users::username.eq(text.clone()).and(users::id.lt(id))),
-            ),
-            UserOrder::Name if greater => query.filter(
-                users::name
-                    .gt(text.clone())
-                    .or(users::name.eq(text.clone()).and(users::id.gt(id))),
-            ),
-            UserOrder::Name => query.filter(
-                users::name
-                    .lt(text.clone())
-                    .or(users::name.eq(text.clone()).and(users::id.lt(id))),
-            ),
-            UserOrder::Newest | UserOrder::Oldest => {
-                let at = DateTime::parse_from_rfc3339(text)
-                    .map(|at| at.with_timezone(&Utc))
-                    .unwrap_or_default();
-                if greater {
-                    query.filter(
-                        users::created_at
-                            .gt(at)
-                            .or(users::created_at.eq(at).and(users::id.gt(id))),
-                    )
-                } else {
-                    query.filter(
-                        users::created_at
-                            .lt(at)
-                            .or(users::created_at.eq(at).and(users::id.lt(id))),
-                    )
-                }
-            }
-        };
-    }
-    query = match (order, greater) {
-        (UserOrder::Username, true) => query.order((users::username.asc(), users::id.asc())),
-        (UserOrder::Username, false) => query.order((users::username.desc(), users::id.desc())),
-        (UserOrder::Name, true) => query.order((users::name.asc(), users::id.asc())),
-        (UserOrder::Name, false) => query.order((users::name.desc(), users::id.desc())),
-        (_, true) => query.order((users::created_at.asc(), users::id.asc())),
-        (_, false) => query.order((users::created_at.desc(), users::id.desc())),
-    };
-    query
-        .limit(page.fetch_limit())
+    keyset
+        .page_of(filtered_users(scope, filter), page)
         .select(User::as_select())
         .load(conn)
         .await
 }
 
-pub async fn count_users(conn: &mut AsyncPgConnection, filter: &UserFilter) -> QueryResult<i64> {
-    filtered_users(filter).count().get_result(conn).await
+pub async fn count_users(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    filter: &UserFilter,
+) -> QueryResult<i64> {
+    filtered_users(scope, filter).count().get_result(conn).await
+}
+
+/// The live account with this id, if `scope` reaches it.
+pub async fn live_user_in(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    id: UserId,
+) -> QueryResult<Option<User>> {
+    filtered_users(scope, &UserFilter::default())
+        .filter(users::id.eq(id))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The live account with this username, if `scope` reaches it.
+pub async fn live_user_by_username_in(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    username: &str,
+) -> QueryResult<Option<User>> {
+    filtered_users(scope, &UserFilter::default())
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Takes a transaction-scoped advisory lock named `key`.
@@ -706,20 +584,6 @@ pub async fn record_change(
     Ok(())
 }
 
-/// A request to change an owner's role, as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = crate::db::schema::role_changes, check_for_backend(diesel::pg::Pg))]
-pub struct RoleChangeRow {
-    pub id: i64,
-    pub user_id: UserId,
-    pub from_role: Role,
-    pub to_role: Role,
-    pub requested_by: UserId,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-}
-
 pub async fn insert_role_change(
     conn: &mut AsyncPgConnection,
     user: UserId,
@@ -728,7 +592,6 @@ pub async fn insert_role_change(
     requested_by: UserId,
     expires_at: DateTime<Utc>,
 ) -> QueryResult<RoleChangeRow> {
-    use crate::db::schema::role_changes;
     diesel::insert_into(role_changes::table)
         .values((
             role_changes::user_id.eq(user),
@@ -744,7 +607,6 @@ pub async fn insert_role_change(
 
 /// Pending, unexpired requests, oldest first.
 pub async fn pending_role_changes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<RoleChangeRow>> {
-    use crate::db::schema::role_changes;
     role_changes::table
         .filter(role_changes::status.eq("PENDING"))
         .filter(role_changes::expires_at.gt(now))
@@ -758,7 +620,6 @@ pub async fn role_change_for_update(
     conn: &mut AsyncPgConnection,
     id: i64,
 ) -> QueryResult<Option<RoleChangeRow>> {
-    use crate::db::schema::role_changes;
     role_changes::table
         .find(id)
         .select(RoleChangeRow::as_select())
@@ -775,7 +636,6 @@ pub async fn close_role_change(
     status: &str,
     by: Option<UserId>,
 ) -> QueryResult<()> {
-    use crate::db::schema::role_changes;
     diesel::update(role_changes::table.find(id))
         .set((
             role_changes::status.eq(status),
@@ -787,52 +647,38 @@ pub async fn close_role_change(
     Ok(())
 }
 
-/// An entry of the security history, as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = auth_events, check_for_backend(diesel::pg::Pg))]
-pub struct AuthEventRow {
-    pub id: i64,
-    pub session_id: Option<SessionId>,
-    pub kind: String,
-    pub ip: Option<IpNet>,
-    pub user_agent: Option<String>,
-    pub detail: Option<String>,
-    pub at: DateTime<Utc>,
-    pub actor_id: Option<UserId>,
-    pub from_value: Option<String>,
-    pub to_value: Option<String>,
-}
-
-/// One page of an account's history, newest first.
-pub async fn auth_events(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-    page: &crate::graphql::pagination::Page<(DateTime<Utc>, i64)>,
-) -> QueryResult<Vec<AuthEventRow>> {
+/// The history of `user` as far as `scope` reaches.
+fn events_of(scope: Scope, user: UserId) -> auth_events::BoxedQuery<'static, diesel::pg::Pg> {
     let mut query = auth_events::table
         .filter(auth_events::user_id.eq(user))
         .into_boxed();
-    if let Some((at, id)) = page.cursor {
-        query = query.filter(
-            auth_events::at
-                .lt(at)
-                .or(auth_events::at.eq(at).and(auth_events::id.lt(id))),
-        );
+    if let Some(own) = scope.only_user() {
+        query = query.filter(auth_events::user_id.eq(own));
     }
     query
-        .order((auth_events::at.desc(), auth_events::id.desc()))
-        .limit(page.fetch_limit())
+}
+
+/// One page of an account's history.
+pub async fn auth_events(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    user: UserId,
+    keyset: &Keyset,
+    page: &Page<SortKey>,
+) -> QueryResult<Vec<AuthEventRow>> {
+    keyset
+        .page_of(events_of(scope, user), page)
         .select(AuthEventRow::as_select())
         .load(conn)
         .await
 }
 
-pub async fn count_auth_events(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<i64> {
-    auth_events::table
-        .filter(auth_events::user_id.eq(user))
-        .count()
-        .get_result(conn)
-        .await
+pub async fn count_auth_events(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    user: UserId,
+) -> QueryResult<i64> {
+    events_of(scope, user).count().get_result(conn).await
 }
 
 /// Whether `user` ever had a session (live or ended) from this device name and user agent.
@@ -966,7 +812,6 @@ pub async fn insert_avatar(
     hash: &str,
     image: &[u8],
 ) -> QueryResult<()> {
-    use crate::db::schema::avatars;
     diesel::insert_into(avatars::table)
         .values((avatars::hash.eq(hash), avatars::image.eq(image)))
         .on_conflict_do_nothing()
@@ -993,7 +838,6 @@ pub async fn avatar_image(
     conn: &mut AsyncPgConnection,
     hash: &str,
 ) -> QueryResult<Option<Vec<u8>>> {
-    use crate::db::schema::avatars;
     avatars::table
         .find(hash)
         .select(avatars::image)

@@ -1,8 +1,12 @@
-//! Authentication and authorization: keys, passwords, tokens, the viewer of a request and the
-//! guards that check it.
+//! Authentication and authorization: who is who (accounts and sessions), keys, passwords,
+//! tokens, the viewer of a request, the guards that check it and the scopes that restrict what
+//! it reaches.
 
 pub mod guards;
+pub mod identity;
 pub mod keys;
 pub mod passwords;
+pub mod queries;
+pub mod scope;
 pub mod tokens;
 pub mod viewer;

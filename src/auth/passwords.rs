@@ -6,15 +6,14 @@
 //! storm. Hashes made with weaker parameters are re-hashed at the next successful login.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
+use crate::offload::Offload;
 
 /// Shortest accepted password, in characters.
 pub const MIN_LENGTH: usize = 8;
@@ -68,8 +67,7 @@ pub enum Verified {
 /// Hashes and verifies passwords on blocking threads, a bounded number at a time.
 #[derive(Debug, Clone)]
 pub struct Hasher {
-    cores: Arc<Semaphore>,
-    queued: Arc<AtomicUsize>,
+    cores: Offload,
     /// A real hash of a random password: unknown accounts are verified against it, so that
     /// they take as long to refuse as known ones.
     decoy: Arc<String>,
@@ -80,43 +78,25 @@ impl Hasher {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let decoy = hash_now(&uuid::Uuid::new_v4().to_string()).unwrap_or_default();
         Self {
-            cores: Arc::new(Semaphore::new(cores)),
-            queued: Arc::new(AtomicUsize::new(0)),
+            cores: Offload::new(cores, QUEUE_LIMIT),
             decoy: Arc::new(decoy),
         }
     }
 
     /// Hashes `password`.
     pub async fn hash(&self, password: String) -> AppResult<String> {
-        self.run(move || hash_now(&password)).await?
+        self.cores.run(move || hash_now(&password)).await?
     }
 
     /// Checks `password` against `stored` (the decoy when there is no account or hash).
     pub async fn verify(&self, password: String, stored: Option<String>) -> AppResult<Verified> {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.decoy.as_ref().clone());
-        let verified = self.run(move || verify_now(&password, &stored)).await??;
+        let verified = self
+            .cores
+            .run(move || verify_now(&password, &stored))
+            .await??;
         Ok(if known { verified } else { Verified::No })
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> AppResult<T> {
-        if self.queued.fetch_add(1, Ordering::SeqCst) >= QUEUE_LIMIT {
-            self.queued.fetch_sub(1, Ordering::SeqCst);
-            return Err(AppError::RateLimited { retry_after: 1 });
-        }
-        let permit = self.cores.clone().acquire_owned().await;
-        self.queued.fetch_sub(1, Ordering::SeqCst);
-        let permit = permit.map_err(AppError::internal)?;
-        let outcome = tokio::task::spawn_blocking(move || {
-            let outcome = job();
-            drop(permit);
-            outcome
-        })
-        .await;
-        outcome.map_err(AppError::internal)
     }
 }
 

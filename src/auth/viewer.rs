@@ -4,8 +4,9 @@
 //! database (by primary key), so a revoked session, a role change or a deactivation applies at
 //! the very next request. A token that is expired, forged or of a revoked session fails the
 //! request with UNAUTHENTICATED and `extensions.reason`, except for documents that only call
-//! operations open to anyone ([`PUBLIC_OPERATIONS`]): those run as anonymous, so a client holding
-//! a stale token can still refresh it or sign in again.
+//! operations open to anyone (each area lists its own; the assembly in `src/schema.rs` gathers
+//! them): those run as anonymous, so a client holding a stale token can still refresh it or sign
+//! in again.
 
 use std::sync::Arc;
 
@@ -15,24 +16,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{Duration, Utc};
 
-use crate::accounts::model::{Session, SessionId, User, UserId};
-use crate::accounts::queries;
 use crate::app::App;
 use crate::auth::guards::Level;
+use crate::auth::identity::{Session, SessionId, User, UserId};
+use crate::auth::queries;
 use crate::auth::tokens::{self, TokenError};
 use crate::error::{AppError, AppResult};
-
-/// Root fields that anyone may call, and that run as anonymous whatever token comes with them.
-pub const PUBLIC_OPERATIONS: &[&str] = &[
-    "register",
-    "confirmEmail",
-    "resendConfirmation",
-    "login",
-    "refreshToken",
-    "requestPasswordReset",
-    "resetPassword",
-    "__typename",
-];
 
 /// `last_seen_at` is written at most this often.
 const LAST_SEEN_RESOLUTION: Duration = Duration::minutes(1);
@@ -129,7 +118,7 @@ impl Viewer {
 }
 
 /// Finds the viewer of a request. `public_only` says whether the document calls only
-/// [`PUBLIC_OPERATIONS`], in which case a bad token is ignored rather than refused.
+/// operations open to anyone, in which case a bad token is ignored rather than refused.
 pub async fn authenticate(
     app: &App,
     credential: &Credential,

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Request};
 
-use crate::accounts::loaders::{LiveSessionsByUser, UserById};
 use crate::app::App;
 use crate::auth::viewer::{ANONYMOUS, Credential, Viewer};
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::graphql::loaders::Loaders;
 use crate::http::request::RequestMeta;
 
 /// What resolvers need from the GraphQL context.
@@ -33,8 +33,8 @@ pub trait ContextExt {
     /// The request's `Authorization` header, as read.
     fn credential(&self) -> &Credential;
 
-    /// The request's DataLoader of type `T`.
-    fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T>;
+    /// The request's DataLoader: `ctx.loader().load_one(key)` for any key some area loads.
+    fn loader(&self) -> &DataLoader<Loaders>;
 }
 
 static NO_META: RequestMeta = RequestMeta {
@@ -64,9 +64,9 @@ impl ContextExt for Context<'_> {
         self.data_opt::<Credential>().unwrap_or(&Credential::None)
     }
 
-    fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T> {
-        // Every loader is registered by `request_data`.
-        self.data_unchecked::<DataLoader<T>>()
+    fn loader(&self) -> &DataLoader<Loaders> {
+        // Registered for every request by `request_data`, the one place requests are built.
+        self.data_unchecked::<DataLoader<Loaders>>()
     }
 }
 
@@ -78,11 +78,12 @@ pub fn request_data(
     viewer: Viewer,
     credential: Credential,
 ) -> Request {
-    let pool = app.pool.clone();
     request
         .data(meta)
         .data(viewer)
         .data(credential)
-        .data(DataLoader::new(UserById(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(LiveSessionsByUser(pool), tokio::spawn))
+        .data(DataLoader::new(
+            Loaders::new(app.pool.clone()),
+            tokio::spawn,
+        ))
 }

@@ -1,22 +1,26 @@
-//! The GraphQL schema: assembled from each area's parts, with the limits every request obeys.
+//! The GraphQL toolkit every area uses: the limits every request obeys, error codes, scalars,
+//! uploads, pagination, the request's loaders and context helpers, and [`Api`], the assembled
+//! schema as the transports see it. The schema itself is assembled above the areas, in
+//! `src/schema.rs`; nothing here names an area.
 
 pub mod codes;
 pub mod context;
 pub mod document;
 pub mod introspection;
+pub mod loaders;
 pub mod pagination;
 pub mod scalars;
+pub mod upload;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use async_graphql::futures_util::stream::BoxStream;
+use async_graphql::{Executor, ObjectType, Request, Response, SchemaBuilder, SubscriptionType};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 
-use crate::accounts::admin::{AdminMutation, AdminQuery};
-use crate::accounts::avatar::AvatarMutation;
-use crate::accounts::profile::ProfileMutation;
-use crate::accounts::resolvers::{AccountsMutation, AccountsQuery};
 use crate::app::App;
-use crate::system::resolvers::{SystemQuery, SystemSubscription};
 
 /// Deepest selection nesting (the GraphiQL introspection query needs 13).
 pub const MAX_DEPTH: usize = 16;
@@ -29,57 +33,96 @@ pub const MAX_DIRECTIVES: usize = 10;
 
 pub use context::ContextExt;
 
-/// Every query field, merged from the areas.
-#[derive(MergedObject, Default)]
-pub struct Query(SystemQuery, AccountsQuery, AdminQuery);
-
-/// Every mutation, merged from the areas.
-#[derive(MergedObject, Default)]
-pub struct Mutation(
-    AccountsMutation,
-    ProfileMutation,
-    AdminMutation,
-    AvatarMutation,
-);
-
-/// Every subscription, merged from the areas. Subscriptions are served over WebSocket at
-/// `/graphql/ws` (graphql-transport-ws).
-#[derive(MergedSubscription, Default)]
-pub struct Subscription(SystemSubscription);
-
-/// The schema type.
-pub type RollcallSchema = Schema<Query, Mutation, Subscription>;
-
-/// The schema with its limits and extensions but no data: enough to export the SDL.
-pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(
-        Query::default(),
-        Mutation::default(),
-        Subscription::default(),
-    )
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
-    .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
-    .limit_directives(MAX_DIRECTIVES)
-    .register_output_type::<scalars::Date>()
-    .extension(codes::ErrorCodesFactory)
+/// Gives a schema builder the limits, error codes and shared types every Rollcall schema has.
+pub fn with_limits<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    builder
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+        .limit_directives(MAX_DIRECTIVES)
+        .register_output_type::<scalars::Date>()
+        .extension(codes::ErrorCodesFactory)
 }
 
-/// The schema served to clients. Production hides introspection and "did you mean"
-/// suggestions, which would reveal the schema piece by piece, unless GraphiQL is on.
-pub fn build(app: Arc<App>) -> RollcallSchema {
+/// Readies a builder to serve clients: the shared state as schema data, and in production no
+/// introspection or "did you mean" suggestions, which would reveal the schema piece by piece,
+/// unless GraphiQL is on.
+pub fn for_serving<Q, M, S>(
+    builder: SchemaBuilder<Q, M, S>,
+    app: Arc<App>,
+) -> SchemaBuilder<Q, M, S>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
     let hide = app.config.is_prod() && !app.config.graphiql();
-    let mut builder = builder().data(app);
+    let builder = builder.data(app);
     if hide {
-        builder = builder
+        builder
             .extension(introspection::HideIntrospectionFactory)
             .disable_introspection()
-            .disable_suggestions();
+            .disable_suggestions()
+    } else {
+        builder
     }
-    builder.finish()
 }
 
-/// The schema in SDL, as committed in `schema.graphql`.
-pub fn sdl() -> String {
-    builder().finish().sdl()
+/// The assembled schema as the transports (HTTP, WebSocket) see it: something that runs
+/// requests, and the root fields anyone may call. The transports need nothing else of the
+/// schema, so they never name its types, nor the areas they are made of.
+#[derive(Clone)]
+pub struct Api {
+    executor: Arc<dyn RunRequests>,
+    public_operations: Arc<HashSet<&'static str>>,
+}
+
+impl Api {
+    /// Serves `schema`; `public_operations` are the root fields open to anyone, which run as
+    /// anonymous whatever token comes with them.
+    pub fn new(schema: impl Executor, public_operations: &[&'static str]) -> Self {
+        Self {
+            executor: Arc::new(schema),
+            public_operations: Arc::new(public_operations.iter().copied().collect()),
+        }
+    }
+
+    /// Runs a query or mutation.
+    pub fn execute(&self, request: Request) -> BoxFuture<'static, Response> {
+        self.executor.run(request)
+    }
+
+    /// Runs any operation as a stream of responses (one for queries and mutations).
+    pub fn execute_stream(&self, request: Request) -> BoxStream<'static, Response> {
+        self.executor.run_stream(request)
+    }
+
+    /// Whether every one of these root fields is open to anyone.
+    pub fn all_public<'a>(&self, root_fields: impl IntoIterator<Item = &'a str>) -> bool {
+        root_fields
+            .into_iter()
+            .all(|field| field == "__typename" || self.public_operations.contains(field))
+    }
+}
+
+/// An [`Executor`] behind a pointer (the trait itself returns `impl Future`, so it cannot be one).
+trait RunRequests: Send + Sync {
+    fn run(&self, request: Request) -> BoxFuture<'static, Response>;
+    fn run_stream(&self, request: Request) -> BoxStream<'static, Response>;
+}
+
+impl<E: Executor> RunRequests for E {
+    fn run(&self, request: Request) -> BoxFuture<'static, Response> {
+        let executor = self.clone();
+        async move { executor.execute(request).await }.boxed()
+    }
+
+    fn run_stream(&self, request: Request) -> BoxStream<'static, Response> {
+        self.execute_stream(request, None)
+    }
 }

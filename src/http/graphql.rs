@@ -32,7 +32,7 @@ use multer::{Constraints, Multipart, SizeLimit};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::auth::viewer::{Credential, PUBLIC_OPERATIONS, authenticate};
+use crate::auth::viewer::{Credential, authenticate};
 use crate::error::ErrorCode;
 use crate::graphql::codes::{error_code, is_request_error, with_code};
 use crate::graphql::context::request_data;
@@ -44,10 +44,10 @@ use crate::http::request::RequestMeta;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The largest `multipart/form-data` body accepted: room for the largest file an operation
-/// takes (an avatar, 2 MiB) and an `operations` part as large as a JSON body may be (1 MiB),
+/// takes (2 MiB, `graphql::upload::MAX_FILE_BYTES`) and an `operations` part as large as a JSON body may be (1 MiB),
 /// so 3 MiB. A limit of its own so that JSON bodies keep theirs: only requests that carry a
 /// file need more than 1 MiB. The `operations` part keeps the JSON limit inside it.
-pub const MAX_MULTIPART_BYTES: usize = MAX_BODY_BYTES + crate::accounts::avatar::MAX_FILE_BYTES;
+pub const MAX_MULTIPART_BYTES: usize = MAX_BODY_BYTES + crate::graphql::upload::MAX_FILE_BYTES;
 
 /// The most files one multipart request may carry: no operation takes more than one, and
 /// [`MAX_MULTIPART_BYTES`] is sized for one.
@@ -505,10 +505,9 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
     if let Err(refusal) = attach_files(&mut request, params.files) {
         return refuse(state, started, format, refusal);
     }
-    let public_only = prepared
-        .root_fields
-        .iter()
-        .all(|field| PUBLIC_OPERATIONS.contains(&field.as_str()));
+    let public_only = state
+        .api
+        .all_public(prepared.root_fields.iter().map(String::as_str));
     let viewer = match authenticate(&state.app, &credential, public_only).await {
         Ok(viewer) => viewer,
         Err(err) => {
@@ -523,7 +522,7 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
     request.set_parsed_query(prepared.document);
 
     let limit = state.app.config.settings.request_timeout;
-    match tokio::time::timeout(limit, state.schema.execute(request)).await {
+    match tokio::time::timeout(limit, state.api.execute(request)).await {
         Ok(response) => graphql_response(
             state,
             started,

@@ -3,7 +3,6 @@
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
-pub mod media;
 pub mod metrics;
 pub mod request;
 pub mod server;
@@ -29,24 +28,19 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::app::App;
-use crate::graphql::RollcallSchema;
+use crate::error::{AppError, ErrorCode};
+use crate::graphql::Api;
 
-/// What every handler gets: the shared application and the schema built on it.
+/// What every handler gets: the shared application and the GraphQL API built on it.
 #[derive(Clone)]
 pub struct HttpState {
     pub app: Arc<App>,
-    pub schema: RollcallSchema,
+    pub api: Api,
 }
 
-impl HttpState {
-    pub fn new(app: Arc<App>) -> Self {
-        let schema = crate::graphql::build(app.clone());
-        Self { app, schema }
-    }
-}
-
-/// The whole HTTP API.
-pub fn router(state: HttpState) -> Router {
+/// The whole HTTP API: GraphQL, its WebSocket, health, metrics and GraphiQL, with the routes
+/// the areas serve themselves (`area_routes`, e.g. media) merged in.
+pub fn router(state: HttpState, area_routes: Router<HttpState>) -> Router {
     let cors = cors_layer(&state.app.config.settings.cors_origins);
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -54,7 +48,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
-        .merge(media::routes())
+        .merge(area_routes)
         .merge(if state.app.config.graphiql() {
             graphiql::routes()
         } else {
@@ -110,6 +104,19 @@ fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         })),
     )
         .into_response()
+}
+
+/// The JSON error body every endpoint other than GraphQL answers, with the status that fits its
+/// code. Internal errors are logged by the conversion, and shown as `INTERNAL` only.
+pub fn error_response(err: AppError) -> Response {
+    let status = match err.code() {
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let error = async_graphql::Error::from(err).into_server_error(Default::default());
+    (status, axum::Json(json!({ "errors": [error] }))).into_response()
 }
 
 async fn not_found() -> Response {

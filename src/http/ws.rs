@@ -33,11 +33,11 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::accounts::model::SessionId;
+use crate::auth::identity::SessionId;
 use crate::auth::tokens;
 use crate::auth::viewer::{self, Credential, Viewer};
 use crate::error::ErrorCode;
-use crate::events::SessionEvent;
+use crate::events::{Channel, Event};
 use crate::graphql::codes::{error_code, is_request_error, with_code};
 use crate::graphql::context::request_data;
 use crate::graphql::document::{self, operation_label};
@@ -225,7 +225,7 @@ impl Session {
             settings.ws_ping_interval,
         );
         let (done, mut finished) = mpsc::unbounded_channel::<String>();
-        let mut session_events = self.state.app.events.sessions();
+        let mut session_events = self.state.app.events.subscribe(Channel::SessionRevoked);
         let expiry = tokio::time::sleep(Duration::from_secs(u64::from(u32::MAX)));
         tokio::pin!(expiry);
         let mut initialised = false;
@@ -243,13 +243,13 @@ impl Session {
                 () = &mut expiry, if self.auth.expires_at.is_some() => return Close::Forbidden,
                 event = session_events.recv(), if self.auth.session.is_some() => {
                     let recheck = match event {
-                        Ok(SessionEvent::Revoked(id)) => {
-                            if Some(id) == self.auth.session {
+                        Ok(Event::Notified(id)) => {
+                            if id.parse().ok().map(SessionId) == self.auth.session {
                                 return Close::Forbidden;
                             }
                             false
                         }
-                        Ok(SessionEvent::Resync) | Err(RecvError::Lagged(_)) => true,
+                        Ok(Event::Resync) | Err(RecvError::Lagged(_)) => true,
                         Err(RecvError::Closed) => false,
                     };
                     if recheck && self.viewer().await.is_err() {
@@ -466,7 +466,7 @@ async fn run_operation(
         OperationType::Subscription => None,
         _ => Some(tokio::time::Instant::now() + state.app.config.settings.request_timeout),
     };
-    let mut responses = state.schema.execute_stream(request);
+    let mut responses = state.api.execute_stream(request);
     let mut first = true;
     let mut errors_seen: Vec<ServerError> = Vec::new();
     loop {

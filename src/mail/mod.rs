@@ -14,12 +14,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::outbox_mails;
+use crate::events::{self, Channel};
 
 /// Where the secret goes in a mail body.
 pub const SECRET_PLACEHOLDER: &str = "{{secret}}";
-
-/// The PostgreSQL channel [`enqueue`] notifies, so that workers wake as soon as mail is queued.
-pub const CHANNEL: &str = "rollcall_mail";
 
 /// A mail to queue.
 #[derive(Debug, Clone, Copy)]
@@ -44,10 +42,7 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, mail: NewMail<'_>) -> QueryRe
         .await?;
     // PostgreSQL delivers a notification when the transaction commits, and never if it rolls
     // back, so a worker wakes for exactly the mail that exists. Polling covers a lost one.
-    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
-        .execute(conn)
-        .await?;
-    Ok(())
+    events::notify(conn, Channel::Mail, "").await
 }
 
 /// The body as sent: `body` with `secret` in place of [`SECRET_PLACEHOLDER`].

@@ -15,10 +15,10 @@
 //! given up: its secret is erased and its `next_attempt_at` moved a century ahead, so the row
 //! stays for inspection but is never due again.
 //!
-//! **Waking.** [`super::enqueue`] sends `NOTIFY rollcall_mail`, which PostgreSQL delivers at
-//! commit. The worker listens on a connection of its own (taken out of the pool, so requests
-//! keep every pooled connection) and also polls every few seconds, for retries that fall due
-//! and in case the listening connection is lost.
+//! **Waking.** [`super::enqueue`] notifies [`Channel::Mail`], which PostgreSQL delivers at
+//! commit to the instance's one listener ([`crate::events`]); the worker wakes on it, on a
+//! resync after the listener reconnects, and also polls every few seconds, for retries that
+//! fall due.
 //!
 //! **Without SMTP** (dev only: prod refuses to start without `ROLLCALL_SMTP_URL`) each mail is
 //! written to the log at WARN, secret included so that a developer can follow the link, and
@@ -27,8 +27,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
-use futures_util::{FutureExt, StreamExt};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp;
@@ -37,7 +35,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::db::{DbConn, Pool};
+use crate::db::Pool;
+use crate::events::Channel;
 use crate::mail::queries::{self, Claimed};
 
 /// Mails claimed in one transaction.
@@ -97,66 +96,24 @@ pub async fn deliver_due(app: &App) -> anyhow::Result<Delivered> {
 /// the shutdown.
 async fn run(app: Arc<App>, courier: Courier) {
     let shutdown = app.lifecycle.shutdown.clone();
-    let mut listener: Option<Listener> = None;
+    // Subscribed before the first round: mail queued while it delivers wakes the next wait.
+    let mut wake = app.events.subscribe(Channel::Mail);
     while !shutdown.is_cancelled() {
-        // Listen before looking: mail queued while we deliver then wakes the next wait at once.
-        if listener.is_none() {
-            match Listener::connect(&app.pool).await {
-                Ok(connected) => listener = Some(connected),
-                Err(err) => {
-                    tracing::warn!(error = %err, "mail worker cannot listen for new mail; polling")
-                }
-            }
-        }
         if let Err(err) = courier.deliver_due(&app.pool, &shutdown).await {
             tracing::warn!(error = %err, "mail worker cannot reach the database; retrying soon");
         }
-        let notified = async {
-            match listener.as_mut() {
-                Some(listener) => listener.wait().await,
-                None => std::future::pending::<bool>().await,
-            }
-        };
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(POLL_INTERVAL) => {}
-            alive = notified => if !alive {
-                tracing::debug!("mail worker lost its listening connection; reconnecting");
-                listener = None;
-            },
+            // A notification, a resync or falling behind all mean "look again".
+            _ = wake.recv() => {
+                // Mail queued by several transactions notifies several times; one round
+                // delivers it all, so the notifications already here are spent with this one.
+                while wake.try_recv().is_ok() {}
+            }
         }
     }
     tracing::debug!("mail worker stopped");
-}
-
-/// A connection that has run `LISTEN rollcall_mail`.
-struct Listener {
-    conn: AsyncPgConnection,
-}
-
-impl Listener {
-    /// Takes a connection out of `pool` for good (the pool may open another in its place) and
-    /// listens on it.
-    async fn connect(pool: &Pool) -> anyhow::Result<Self> {
-        let mut conn = DbConn::take(pool.get().await?);
-        conn.batch_execute(&format!("LISTEN {}", super::CHANNEL))
-            .await?;
-        Ok(Self { conn })
-    }
-
-    /// Waits for a notification; answers false when the connection is gone instead.
-    async fn wait(&mut self) -> bool {
-        let mut notifications = std::pin::pin!(self.conn.notifications_stream());
-        match notifications.next().await {
-            Some(Ok(_)) => {
-                // Mail queued by several transactions notifies several times; one round
-                // delivers it all, so the notifications already here are spent with this one.
-                while let Some(Some(Ok(_))) = notifications.next().now_or_never() {}
-                true
-            }
-            Some(Err(_)) | None => false,
-        }
-    }
 }
 
 /// Builds and sends messages: through SMTP, or into the log when there is no SMTP server.

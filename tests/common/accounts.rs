@@ -3,8 +3,9 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use rollcall::accounts::model::{AccountStatus, NewUser, Role};
+use rollcall::accounts::model::NewUser;
 use rollcall::accounts::queries;
+use rollcall::auth::identity::{AccountStatus, Role};
 use serde_json::{Value, json};
 
 use super::{TestApp, TestResponse, json_request};

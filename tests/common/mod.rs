@@ -27,7 +27,7 @@ use rollcall::app::App;
 use rollcall::config::{Cli, Config, Settings};
 use rollcall::db::embedded::{Cluster, Durability};
 use rollcall::db::{migrations, quote_ident, with_database};
-use rollcall::http::{self, HttpState};
+use rollcall::http;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -200,7 +200,7 @@ impl TestApp {
         let database_url = with_database(&harness.admin_url, &database);
         let app = Self::app_with_config(&database_url, change).await;
         Self {
-            router: http::router(HttpState::new(app.clone())),
+            router: rollcall::schema::router(app.clone()),
             app,
             database_url,
             database,
@@ -227,7 +227,9 @@ impl TestApp {
         let app = App::new(config, database_url)
             .await
             .expect("building the app");
-        rollcall::app::start_background(&app);
+        // The event listener, as every instance runs it; periodic jobs and the mail worker are
+        // run by the tests that are about them, when they choose.
+        rollcall::events::Events::spawn_listener(app.clone());
         app
     }
 
@@ -235,7 +237,7 @@ impl TestApp {
     pub async fn second_instance(&self) -> TestApp {
         let app = Self::app_on(&self.database_url, |_| {}).await;
         TestApp {
-            router: http::router(HttpState::new(app.clone())),
+            router: rollcall::schema::router(app.clone()),
             app,
             database_url: self.database_url.clone(),
             database: String::new(),

@@ -1,5 +1,5 @@
 //! Avatars: an account's picture, sent with `uploadAvatar` as a file part of a multipart request
-//! and served at `GET /media/avatars/<hash>.webp` (see [`crate::http::media`]).
+//! and served at `GET /media/avatars/<hash>.webp` (see [`crate::accounts::media`]).
 //!
 //! An upload is taken for what its bytes are (magic numbers), never for its file name or the
 //! Content-Type its part declares, and only PNG, JPEG and WebP are accepted. Decoding is the
@@ -7,9 +7,9 @@
 //! hundreds of megabytes. So the decoder runs under [`Limits`] (a side of at most
 //! [`MAX_SIDE`] pixels, at most [`MAX_DECODED_BYTES`] for the decoded image), checked from the
 //! header before any pixel buffer is allocated; a file over them is BAD_USER_INPUT, never an
-//! allocation of gigabytes. Decoding and resizing are CPU-bound, so they run on blocking threads,
-//! at most [`DECODING_SLOTS`] at a time (which also bounds the memory they hold), with at most
-//! [`QUEUE_LIMIT`] uploads waiting for a slot before more are refused with RATE_LIMITED.
+//! allocation of gigabytes. Decoding and resizing are CPU-bound, so they run through the
+//! application's [`crate::offload::Offload`] for such work (`App::cpu`): a bounded number at a
+//! time (which also bounds the memory they hold), RATE_LIMITED past a bounded queue.
 //!
 //! What is kept: the center square, resized to [`SIZE`] × [`SIZE`] with a Lanczos filter and
 //! encoded as lossless WebP with no metadata at all: the EXIF orientation of a phone photo is
@@ -19,12 +19,7 @@
 //! as immutable.
 
 use std::io::Cursor;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_graphql::{
-    Context, InputValueError, InputValueResult, Object, Result, Scalar, ScalarType, UploadValue,
-    Value,
-};
 use axum::body::Bytes;
 use diesel_async::AsyncConnection;
 use image::codecs::webp::WebPEncoder;
@@ -34,110 +29,27 @@ use image::{
     DynamicImage, ExtendedColorType, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits,
 };
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 
-use crate::accounts::model::{User, UserId};
+use crate::accounts::media::AVATARS;
 use crate::accounts::queries;
 use crate::app::App;
-use crate::auth::guards::{Level, MinLevel};
+use crate::auth::identity::{User, UserId};
 use crate::error::{AppError, AppResult};
-use crate::graphql::ContextExt;
+use crate::graphql::upload;
 
 /// The largest file accepted, in bytes. A 256 px avatar needs far less; 2 MiB lets a
 /// phone photo through as it is.
 pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
+// The HTTP layer must let a file this large through.
+const _: () = assert!(MAX_FILE_BYTES <= upload::MAX_FILE_BYTES);
 /// The longest side of an image accepted, in pixels.
 pub const MAX_SIDE: u32 = 8192;
 /// The most memory the decoder may allocate, in bytes: a 12-megapixel photo (36 MB as RGB)
-/// fits, a decompression bomb does not. With [`DECODING_SLOTS`], it bounds what avatars
+/// fits, a decompression bomb does not. With the slots of `App::cpu`, it bounds what avatars
 /// can hold at once.
 pub const MAX_DECODED_BYTES: u64 = 64 * 1024 * 1024;
 /// The side of a stored avatar, in pixels.
 pub const SIZE: u32 = 256;
-/// Uploads decoded at the same time.
-const DECODING_SLOTS: usize = 2;
-/// Uploads that may wait for a decoding slot before more are refused.
-const QUEUE_LIMIT: usize = 16;
-
-/// What `async_graphql::Request::set_upload` writes into a variable for the file it attaches,
-/// followed by the file's index in the request.
-const FILE_REFERENCE: &str = "#__graphql_file__:";
-
-/// A file sent with the request: the operation holds `null` where the file goes, and the
-/// request's `map` part points that variable at the file's part.
-///
-/// Rollcall has its own scalar rather than `async_graphql::Upload`, whose parsing panics on a
-/// forged reference such as `"#__graphql_file__:x"` and whose `value` panics on an index the
-/// request has no file for: any client could send either in plain JSON. This one accepts any
-/// string, so that guards run before an argument is judged, and [`Upload::value`] answers
-/// BAD_USER_INPUT for a string that names no file of this request.
-#[derive(Debug, Clone, Copy)]
-pub struct Upload(Option<usize>);
-
-/// A file sent as a part of a `multipart/form-data` request, as the GraphQL multipart request
-/// specification describes: the variable is `null` in `operations`, and `map` names the part
-/// that holds the file.
-#[Scalar(
-    name = "Upload",
-    specified_by_url = "https://github.com/jaydenseric/graphql-multipart-request-spec"
-)]
-impl ScalarType for Upload {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::String(text) => Ok(Self(
-                text.strip_prefix(FILE_REFERENCE)
-                    .and_then(|index| index.parse().ok()),
-            )),
-            _ => Err(InputValueError::expected_type(value)),
-        }
-    }
-
-    fn is_valid(value: &Value) -> bool {
-        matches!(value, Value::String(_))
-    }
-
-    fn to_value(&self) -> Value {
-        Value::Null
-    }
-}
-
-impl Upload {
-    /// The file this argument names; `field` names the argument in the error.
-    pub fn value<'a>(&self, ctx: &'a Context<'_>, field: &str) -> AppResult<&'a UploadValue> {
-        // `query_env` is public but hidden from async-graphql's documentation; it is where
-        // `Request::set_upload` puts the files, and what `async_graphql::Upload` reads too.
-        self.0
-            .and_then(|index| ctx.query_env.uploads.get(index))
-            .ok_or_else(|| {
-                AppError::bad_input(
-                    field,
-                    "send the file as a part of a multipart/form-data request \
-                     (GraphQL multipart request specification)",
-                )
-            })
-    }
-}
-
-/// Avatar mutations.
-#[derive(Default)]
-pub struct AvatarMutation;
-
-#[Object]
-impl AvatarMutation {
-    /// Sets the signed-in account's avatar (users and up). Send it as `multipart/form-data`
-    /// following the GraphQL multipart request specification: `operations` with
-    /// `"variables": {"file": null}`, `map` with `{"0": ["variables.file"]}`, then the image as
-    /// part `0` (a whole request is at most 3 MiB). PNG, JPEG and WebP are accepted, recognised
-    /// by their content, at most 2 MiB and 8192 pixels a side; anything else is BAD_USER_INPUT
-    /// on `file`. The image's center square is kept, 256 × 256 pixels, as WebP without
-    /// metadata; `avatarUrl` answers where it is.
-    #[graphql(guard = "MinLevel(Level::User)")]
-    async fn upload_avatar(&self, ctx: &Context<'_>, file: Upload) -> Result<User> {
-        let user = ctx.viewer().require()?.user.id;
-        let upload = file.value(ctx, "file")?;
-        Ok(set_avatar(ctx.app(), user, upload.content.clone()).await?)
-    }
-}
 
 /// Makes the image in `upload` the avatar of `user`; answers the account as it now is.
 pub async fn set_avatar(app: &App, user: UserId, upload: Bytes) -> AppResult<User> {
@@ -147,7 +59,7 @@ pub async fn set_avatar(app: &App, user: UserId, upload: Bytes) -> AppResult<Use
             format!("an avatar may have at most {} MiB", MAX_FILE_BYTES >> 20),
         ));
     }
-    let image = process_off_runtime(upload).await?;
+    let image = app.cpu.run(move || process(&upload)).await??;
     let hash = content_hash(&image);
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
@@ -160,11 +72,7 @@ pub async fn set_avatar(app: &App, user: UserId, upload: Bytes) -> AppResult<Use
 /// Where the avatar with this hash is served: an absolute URL on the server's public URL
 /// (`ROLLCALL_PUBLIC_URL`), so a front end served from another origin can use it as it is.
 pub fn url(app: &App, hash: &str) -> String {
-    format!(
-        "{}{}{hash}.webp",
-        app.config.public_url(),
-        crate::http::media::AVATARS
-    )
+    format!("{}{}{hash}.webp", app.config.public_url(), AVATARS)
 }
 
 /// Whether `text` is the name of an avatar: a SHA-256 in lower-case hex.
@@ -178,44 +86,6 @@ pub fn is_hash(text: &str) -> bool {
 /// The SHA-256 of `bytes`, in lower-case hex: an avatar's name.
 pub fn content_hash(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
-}
-
-static DECODERS: Semaphore = Semaphore::const_new(DECODING_SLOTS);
-static WAITING: AtomicUsize = AtomicUsize::new(0);
-
-/// Counts an upload waiting for a decoding slot, until dropped (also when the request times
-/// out while waiting).
-struct Waiting;
-
-impl Waiting {
-    fn join() -> AppResult<Self> {
-        if WAITING.fetch_add(1, Ordering::SeqCst) >= QUEUE_LIMIT {
-            WAITING.fetch_sub(1, Ordering::SeqCst);
-            return Err(AppError::RateLimited { retry_after: 1 });
-        }
-        Ok(Self)
-    }
-}
-
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        WAITING.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// [`process`] on a blocking thread, once a decoding slot is free. The slot is held until the
-/// work ends, even when the request gave up waiting for it.
-async fn process_off_runtime(upload: Bytes) -> AppResult<Vec<u8>> {
-    let waiting = Waiting::join()?;
-    let slot = DECODERS.acquire().await.map_err(AppError::internal)?;
-    drop(waiting);
-    tokio::task::spawn_blocking(move || {
-        let processed = process(&upload);
-        drop(slot);
-        processed
-    })
-    .await
-    .map_err(AppError::internal)?
 }
 
 /// Turns an uploaded file into a stored avatar: a [`SIZE`] px square WebP without metadata.
@@ -301,17 +171,6 @@ mod tests {
         assert!(!is_hash(&hash.to_uppercase()));
         assert!(!is_hash(&hash[1..]));
         assert!(!is_hash("../../etc/passwd"));
-    }
-
-    #[test]
-    fn forged_file_references_parse_without_panicking() {
-        for text in ["#__graphql_file__:x", "#__graphql_file__:", "anything"] {
-            let parsed = <Upload as ScalarType>::parse(Value::String(text.into()));
-            assert!(matches!(parsed, Ok(Upload(None))), "{text}");
-        }
-        let parsed = <Upload as ScalarType>::parse(Value::String("#__graphql_file__:3".into()));
-        assert!(matches!(parsed, Ok(Upload(Some(3)))));
-        assert!(<Upload as ScalarType>::parse(Value::Number(3.into())).is_err());
     }
 
     #[test]

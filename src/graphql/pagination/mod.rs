@@ -4,43 +4,49 @@
 //! answers a `<Node>Connection` with `edges { cursor node }`, `nodes`, `pageInfo` and
 //! `totalCount`. Writing one takes four pieces, all from this module:
 //!
-//! 1. The resolver takes the four arguments, turns them into a [`Page`] with
-//!    [`PageArgs::page`] (which refuses bad sizes and cursors with `BAD_USER_INPUT` naming the
-//!    argument), and declares its cost with [`connection_complexity`].
-//! 2. A query function in the area's `queries.rs` fetches [`Page::fetch_limit`] rows (one more
-//!    than the page) *in the page's direction*: ascending after the cursor when
-//!    [`Direction::Forward`], descending before it when [`Direction::Backward`]. The cursor
-//!    holds the sort key of a row, so the filter is a keyset comparison
-//!    (`(created_at, id) > ($1, $2)`), never an `OFFSET`: pages stay fast and stable while rows
-//!    are inserted.
-//! 3. [`Page::connection`] trims the extra row (that is how `hasNextPage`/`hasPreviousPage` are
+//! 1. Each order of the list is a [`Keyset`]: its name (the `<Plural>Order` enum value), its
+//!    direction and the columns of its sort key, ending with the id.
+//! 2. The resolver turns the four arguments into a [`Page`] with [`PageArgs::page_in`] (which
+//!    refuses bad sizes, garbage cursors and cursors made under another order with
+//!    `BAD_USER_INPUT` naming the argument), and declares its cost with
+//!    [`connection_complexity`].
+//! 3. A query function in the area's `queries.rs` builds the filtered query (scoped to the
+//!    viewer), boxes it and hands it to [`Keyset::page_of`], which adds the keyset comparison
+//!    (`(created_at, id) > ($1, $2)`, never an `OFFSET`: pages stay fast and stable while rows
+//!    are inserted), the order in the page's direction and the limit ([`Page::fetch_limit`],
+//!    one more row than the page).
+//! 4. [`Page::connection`] trims the extra row (that is how `hasNextPage`/`hasPreviousPage` are
 //!    known without a second query), puts a backward page back in list order and builds the
-//!    connection.
-//! 4. The count goes into a [`TotalCount`] as a closure. It runs only if the client selects
+//!    connection, with the cursor of each node made by [`Keyset::key`].
+//! 5. The count goes into a [`TotalCount`] as a closure. It runs only if the client selects
 //!    `totalCount`: a `count(*)` over a large list costs as much as the page itself, and most
 //!    screens don't show it.
 //!
 //! ```ignore
-//! /// The employees of the company, oldest first.
-//! #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
-//! async fn employees(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>,
-//!                    last: Option<i32>, before: Option<String>) -> Result<ListConnection<(DateTime<Utc>, i64), Employee>> {
-//!     let page = PageArgs { first, after, last, before }.page()?;
-//!     let rows = queries::employees(&mut ctx.conn().await?, self.id, &page).await.map_err(AppError::from)?;
-//!     let (app, company) = (ctx.app().clone(), self.id);
-//!     let total = TotalCount::new(move || { let app = app.clone();
-//!         async move { Ok(queries::count_employees(&mut app.pool.get().await?, company).await?) } });
-//!     Ok(page.connection(rows.into_iter().map(Employee).collect(), |e| (e.0.created_at, e.0.id), total))
+//! fn keyset(order: EmployeesOrder) -> Keyset {
+//!     match order {
+//!         EmployeesOrder::Name => Keyset::ascending("NAME").by(employees::name).by(employees::id),
+//!         EmployeesOrder::Newest => Keyset::descending("NEWEST").by(employees::created_at).by(employees::id),
+//!     }
 //! }
+//! // queries.rs
+//! pub async fn employees(conn: &mut AsyncPgConnection, scope: Scope, filter: &EmployeeFilter,
+//!                        keyset: &Keyset, page: &Page<SortKey>) -> QueryResult<Vec<Employee>> {
+//!     keyset.page_of(filtered(scope, filter).into_boxed(), page).select(Employee::as_select()).load(conn).await
+//! }
+//! // the resolver
+//! let keyset = keyset(order_by.unwrap_or_default());
+//! let page = PageArgs { first, after, last, before }.page_in(&keyset)?;
+//! let rows = queries::employees(&mut ctx.conn().await?, scope, &filter, &keyset, &page).await.map_err(AppError::from)?;
+//! let total = TotalCount::new(move || /* count with the same scope and filter */);
+//! Ok(page.connection(rows, |e| keyset.key([e.name.clone().into(), e.id.0.into()]), total))
 //! ```
 //!
-//! Rules for the sort key `K`:
+//! Rules for a sort key:
 //! - It must be unique over the list, so it always ends with the id: `(created_at, id)`,
 //!   `(last_name, id)`, `id`. With a key that can repeat, rows sharing it are skipped or shown
 //!   twice at page boundaries.
-//! - The query must order by exactly that key (all columns the same direction), and the key
-//!   columns must not be NULL. Key shapes are the [`CursorKey`] implementations; a newtype id
-//!   implements it by delegating to its `i64`.
+//! - Its columns are NOT NULL, and an index on them (in order) makes every page an index scan.
 //!
 //! Cursors are `base64url(v1:<compact JSON of the key>)`. They are opaque to clients but not
 //! secret, and not signed: a client may craft one. That is harmless by construction: a decoded
@@ -69,6 +75,9 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
+
+mod keyset;
+pub use keyset::{Keyset, SortKey, SortValue};
 
 /// Page size when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: usize = 20;

@@ -1,32 +1,28 @@
-//! The steps of each identity operation: checks, transactions over the queries, mail and the
-//! security history. Resolvers call these and convert the results.
+//! Identity: registration, email confirmation, sign-in, refresh tokens and device sessions.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use ipnet::IpNet;
-use rand::RngCore;
 
-use crate::accounts::model::{AccountStatus, ClientInfo, NewUser, Role, Session, SessionId, User};
-use crate::accounts::profile;
-use crate::accounts::queries::{self, NewAuthEvent, TokenPurpose};
+use crate::accounts::model::{EMAIL_TAKEN, NewUser, TokenPurpose, USERNAME_TAKEN};
+use crate::accounts::queries;
+use crate::accounts::service::audit::{self, record};
+use crate::accounts::service::checks::{
+    check_email, check_name, check_username, client_info, count_attempt, unauthenticated,
+};
+use crate::accounts::service::codes::{mailed_hash, random_token, usable_token};
+use crate::accounts::service::profile;
 use crate::app::App;
-use crate::auth::guards::Level;
+use crate::auth::identity::{AccountStatus, Role, Session, SessionId, User};
 use crate::auth::passwords::{self, Verified};
+use crate::auth::queries::touch_session;
+use crate::auth::scope::Scope;
 use crate::auth::tokens;
 use crate::auth::viewer::Viewer;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OnConstraint};
 use crate::http::request::RequestMeta;
 use crate::mail::{self, NewMail, SECRET_PLACEHOLDER};
-
-/// Failed sign-ins allowed per account within [`ACCOUNT_WINDOW`].
-pub const ACCOUNT_LIMIT: i64 = 10;
-pub const ACCOUNT_WINDOW: Duration = Duration::minutes(15);
-/// Failed sign-ins allowed per client address within [`ADDRESS_WINDOW`].
-pub const ADDRESS_LIMIT: i64 = 100;
-pub const ADDRESS_WINDOW: Duration = Duration::hours(1);
 /// How long an email confirmation link works.
 pub const CONFIRMATION_LIFETIME: Duration = Duration::hours(24);
 /// Unconfirmed accounts older than this are removed.
@@ -74,7 +70,7 @@ pub async fn register(app: &App, meta: &RequestMeta, input: Registration) -> App
                 },
             )
             .await
-            .map_err(registration_conflict)?;
+            .on_constraint(&[EMAIL_TAKEN, USERNAME_TAKEN])?;
             send_confirmation(app, conn, &user, &email).await?;
             record(conn, &user, None, "REGISTERED", Some(&client), None).await?;
             Ok::<_, AppError>(user)
@@ -108,7 +104,7 @@ pub async fn create_admin(
             },
         )
         .await
-        .map_err(registration_conflict)?;
+        .on_constraint(&[EMAIL_TAKEN, USERNAME_TAKEN])?;
         record(
             conn,
             &user,
@@ -165,7 +161,7 @@ pub async fn resend_confirmation(app: &App, email: &str) -> AppResult<()> {
 
 /// Removes accounts left unconfirmed for [`UNCONFIRMED_LIFETIME`], freeing their email and
 /// username.
-pub async fn remove_stale_unconfirmed(app: &App) -> AppResult<()> {
+pub async fn remove_stale_unconfirmed(app: Arc<App>) -> AppResult<()> {
     let mut conn = app.pool.get().await?;
     let removed = queries::delete_stale_unconfirmed(&mut conn, UNCONFIRMED_LIFETIME).await?;
     if removed > 0 {
@@ -183,28 +179,12 @@ pub async fn login(
     device: Option<String>,
 ) -> AppResult<SignIn> {
     let client = client_info(meta, device)?;
-    let mut conn = app.pool.get().await?;
-    let user = queries::user_by_login(&mut conn, login.trim()).await?;
-    let user_id = user.as_ref().map(|u| u.id);
-    let attempt = conn
-        .transaction(async |conn| {
-            queries::lock_login_counters(conn, user_id, client.ip).await?;
-            let now = Utc::now();
-            if user_id.is_some() {
-                let (count, oldest) =
-                    queries::count_attempts(conn, user_id, None, now - ACCOUNT_WINDOW).await?;
-                check_limit(count, oldest, ACCOUNT_LIMIT, ACCOUNT_WINDOW, now)?;
-            }
-            if client.ip.is_some() {
-                let (count, oldest) =
-                    queries::count_attempts(conn, None, client.ip, now - ADDRESS_WINDOW).await?;
-                check_limit(count, oldest, ADDRESS_LIMIT, ADDRESS_WINDOW, now)?;
-            }
-            Ok::<_, AppError>(queries::insert_attempt(conn, user_id, client.ip).await?)
-        })
-        .await?;
+    let user = {
+        let mut conn = app.pool.get().await?;
+        queries::user_by_login(&mut conn, login.trim()).await?
+    };
+    let attempt = count_attempt(app, user.as_ref(), &client).await?;
     // No connection is held while hashing: a login storm must not starve other requests.
-    drop(conn);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = app.hasher.verify(password, stored).await;
     let mut conn = app.pool.get().await?;
@@ -243,7 +223,7 @@ pub async fn login(
             .await?;
             queries::notify_revoked(conn, &ended).await?;
             if new_device {
-                profile::mail_new_device(conn, &user, &client).await?;
+                audit::notify_new_device(conn, &user, &client).await?;
             }
             queries::insert_refresh_token(
                 conn,
@@ -313,7 +293,7 @@ pub async fn refresh(app: &App, meta: &RequestMeta, token: &str) -> AppResult<Si
                         (now + tokens::REFRESH_IDLE).min(session.expires_at),
                     )
                     .await?;
-                    queries::touch_session(conn, session.id).await?;
+                    touch_session(conn, session.id).await?;
                     rotated_at
                 }
                 Some(rotated_at) if now - rotated_at <= tokens::REPLAY_GRACE => rotated_at,
@@ -410,19 +390,20 @@ pub async fn logout_all(app: &App, meta: &RequestMeta, viewer: &Viewer) -> AppRe
     .await
 }
 
-/// Ends session `id`: the viewer's own, or anyone's for an admin. Answers whether it was live.
+/// Ends session `id`, if `scope` reaches it (NOT_FOUND otherwise). Answers whether it was
+/// live.
 pub async fn revoke_session(
     app: &App,
     meta: &RequestMeta,
     viewer: &Viewer,
+    scope: Scope,
     id: SessionId,
 ) -> AppResult<bool> {
     let signed_in = viewer.require()?;
     let client = client_info(meta, None)?;
     let mut conn = app.pool.get().await?;
-    let session = queries::session_by_id(&mut conn, id)
+    let session = queries::session_in(&mut conn, scope, id)
         .await?
-        .filter(|s| s.user_id == signed_in.user.id || viewer.level() >= Level::Admin)
         .ok_or(AppError::NotFound("session"))?;
     conn.transaction(async |conn| {
         let ended =
@@ -445,23 +426,6 @@ pub async fn revoke_session(
         Ok::<_, AppError>(!ended.is_empty())
     })
     .await
-}
-
-pub(crate) fn check_limit(
-    count: i64,
-    oldest: Option<DateTime<Utc>>,
-    limit: i64,
-    window: Duration,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    if count < limit {
-        return Ok(());
-    }
-    let free_at = oldest.unwrap_or(now) + window;
-    let retry_after = (free_at - now).num_seconds().max(1);
-    Err(AppError::RateLimited {
-        retry_after: u64::try_from(retry_after).unwrap_or(1),
-    })
 }
 
 /// Issues a single-use confirmation token for `user` and queues the mail with its link to
@@ -502,137 +466,4 @@ async fn send_confirmation(
     )
     .await?;
     Ok(())
-}
-
-pub(crate) async fn record(
-    conn: &mut AsyncPgConnection,
-    user: &User,
-    session: Option<SessionId>,
-    kind: &str,
-    client: Option<&ClientInfo>,
-    detail: Option<&str>,
-) -> AppResult<()> {
-    queries::record_event(
-        conn,
-        NewAuthEvent {
-            user: Some(user.id),
-            session,
-            kind,
-            client,
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
-/// A token is refused with a reason the client can act on.
-fn usable_token(field: &str, found: Option<queries::EmailToken>) -> AppResult<queries::EmailToken> {
-    let refuse = |reason: &'static str, message: &str| AppError::BadInput {
-        field: Some(field.to_owned()),
-        message: message.to_owned(),
-        reason: Some(reason),
-    };
-    let token = found.ok_or_else(|| refuse("CODE_INVALID", "this link is not valid"))?;
-    if token.used_at.is_some() {
-        return Err(refuse("CODE_USED", "this link was already used"));
-    }
-    if token.expires_at <= Utc::now() {
-        return Err(refuse("CODE_EXPIRED", "this link has expired"));
-    }
-    Ok(token)
-}
-
-pub(crate) fn registration_conflict(err: DieselError) -> AppError {
-    if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &err {
-        match info.constraint_name() {
-            Some("users_email_key") => {
-                return AppError::conflict("email", "an account with this email address exists");
-            }
-            Some("users_username_key") => {
-                return AppError::conflict("username", "this username is taken");
-            }
-            _ => {}
-        }
-    }
-    err.into()
-}
-
-/// A random URL-safe token of 256 bits.
-pub(crate) fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// What is stored of a mailed token: an HMAC under a key derived from the server secret.
-pub fn mailed_hash(app: &App, purpose: TokenPurpose, token: &str) -> Vec<u8> {
-    app.keys
-        .code_mac(format!("{}:{token}", purpose.as_str()).as_bytes())
-        .to_vec()
-}
-
-pub(crate) fn unauthenticated(reason: &'static str) -> AppError {
-    AppError::Unauthenticated {
-        reason: Some(reason),
-    }
-}
-
-/// The device, address and user agent of the client making the request.
-pub fn client_info(meta: &RequestMeta, device: Option<String>) -> AppResult<ClientInfo> {
-    let device = device.unwrap_or_default().trim().to_owned();
-    if device.chars().count() > 100 {
-        return Err(AppError::bad_input(
-            "device",
-            "the device name may have at most 100 characters",
-        ));
-    }
-    Ok(ClientInfo {
-        device,
-        ip: meta.client_ip.map(IpNet::from),
-        user_agent: meta.user_agent.clone(),
-    })
-}
-
-/// Checks and normalises an email address.
-pub fn check_email(field: &str, email: &str) -> AppResult<String> {
-    let email = email.trim();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && !email.contains(char::is_whitespace)
-        });
-    if valid {
-        Ok(email.to_owned())
-    } else {
-        Err(AppError::bad_input(field, "not a valid email address"))
-    }
-}
-
-/// Checks a username: 3 to 32 of `a-z 0-9 . _ -`.
-pub fn check_username(field: &str, username: &str) -> AppResult<String> {
-    let username = username.trim();
-    let valid = (3..=32).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if valid {
-        Ok(username.to_owned())
-    } else {
-        Err(AppError::bad_input(
-            field,
-            "a username has 3 to 32 characters of a-z, 0-9, '.', '_' and '-'",
-        ))
-    }
-}
-
-/// Checks a display name: 1 to 200 characters.
-pub fn check_name(field: &str, name: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input(field, "a name has 1 to 200 characters"));
-    }
-    Ok(name.to_owned())
 }

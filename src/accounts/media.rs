@@ -14,11 +14,11 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::json;
 
-use crate::accounts::{avatar, queries};
-use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::HttpState;
+use crate::accounts::queries;
+use crate::accounts::service::avatar;
+use crate::error::{AppError, AppResult};
+use crate::http::{HttpState, error_response};
 
 /// Where avatars are served; a name follows: `<hash>.webp`.
 pub const AVATARS: &str = "/media/avatars/";
@@ -85,17 +85,4 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .flat_map(|value| value.split(','))
         .map(|tag| tag.trim().trim_start_matches("W/"))
         .any(|tag| tag == etag)
-}
-
-/// The JSON error body every endpoint answers, with the status that fits its code. Internal
-/// errors are logged by the conversion, and shown as `INTERNAL` only.
-fn error_response(err: AppError) -> Response {
-    let status = match err.code() {
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::Timeout => StatusCode::GATEWAY_TIMEOUT,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let error = async_graphql::Error::from(err).into_server_error(Default::default());
-    (status, axum::Json(json!({ "errors": [error] }))).into_response()
 }

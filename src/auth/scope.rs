@@ -1,0 +1,45 @@
+//! Scopes: which rows a viewer may reach, handed to query functions so that SQL restricts them.
+//!
+//! Authorization has two halves. A guard on the field decides whether the viewer may call it at
+//! all (its level); the [`Scope`] decides which rows the call may touch, and every query function
+//! that reads or changes rows on a viewer's behalf takes one and puts it in its `WHERE`. Rows are
+//! never loaded and then filtered in Rust: what is out of scope is simply not found (queries
+//! answer null, mutations NOT_FOUND), so nobody learns that it exists.
+//!
+//! Today a scope is the viewer's own rows or everything; companies will add "the companies the
+//! viewer is a member of".
+
+use crate::auth::guards::Level;
+use crate::auth::identity::UserId;
+use crate::auth::viewer::Viewer;
+use crate::error::AppResult;
+
+/// The rows a viewer may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only rows of this account (the viewer's own).
+    Own(UserId),
+    /// Every row.
+    All,
+}
+
+impl Scope {
+    /// The scope of a signed-in viewer: everything from level `all_from` up, otherwise the
+    /// viewer's own rows. UNAUTHENTICATED for an anonymous viewer.
+    pub fn of(viewer: &Viewer, all_from: Level) -> AppResult<Self> {
+        let signed_in = viewer.require()?;
+        Ok(if viewer.level() >= all_from {
+            Self::All
+        } else {
+            Self::Own(signed_in.user.id)
+        })
+    }
+
+    /// The one account the scope is limited to, or `None` for every account.
+    pub fn only_user(self) -> Option<UserId> {
+        match self {
+            Self::Own(user) => Some(user),
+            Self::All => None,
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Keyset SQL for a list: the order a list may be sorted in, the row comparison that starts a
+//! page after (or before) a cursor, and cursors that remember which order made them.
+//!
+//! A list declares each of its orders as a [`Keyset`]: a name, a direction and the columns of
+//! its sort key, ending with the id (`Keyset::ascending("USERNAME").by(users::username)
+//! .by(users::id)`). Its query function then calls [`Keyset::page_of`] on the filtered, boxed
+//! query, which adds `WHERE (username, id) > ($1, $2)` for the cursor (in one row comparison,
+//! which PostgreSQL answers from a matching index), `ORDER BY` in the page's direction and the
+//! limit. The resolver reads the arguments with [`PageArgs::page_in`], which refuses a cursor
+//! made under another order (or for another list) as BAD_USER_INPUT on `after`/`before`, and
+//! builds the connection with [`Keyset::key`] for each node.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel::expression::{AppearsOnTable, Expression, ValidGrouping, is_aggregate};
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, BoxedSelectStatement, FromClause, QueryFragment, QueryId};
+use diesel::query_dsl::methods::{FilterDsl, LimitDsl, OrderDsl};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
+use diesel::{QueryResult, QuerySource};
+use serde_json::Value;
+
+use super::{CursorKey, Page, PageArgs};
+use crate::error::{AppError, AppResult};
+
+/// A column's part of a sort key, read from a row or a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+impl From<i64> for SortValue {
+    fn from(value: i64) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl From<String> for SortValue {
+    fn from(value: String) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<DateTime<Utc>> for SortValue {
+    fn from(value: DateTime<Utc>) -> Self {
+        Self::Time(value)
+    }
+}
+
+/// The SQL type of a sort column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+    Time,
+}
+
+/// SQL types a sort key column may have.
+pub trait SortType {
+    const KIND: Kind;
+}
+
+impl SortType for BigInt {
+    const KIND: Kind = Kind::Int;
+}
+
+impl SortType for Text {
+    const KIND: Kind = Kind::Text;
+}
+
+impl SortType for Timestamptz {
+    const KIND: Kind = Kind::Time;
+}
+
+impl<T: SortType + diesel::sql_types::SqlType> SortType for Nullable<T> {
+    const KIND: Kind = T::KIND;
+}
+
+/// The sort key of one row under one order: what a cursor holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    order: &'static str,
+    values: Vec<SortValue>,
+}
+
+/// A sort key as read back from a cursor: the order's name and its values, not yet checked
+/// against an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawSortKey {
+    order: String,
+    values: Vec<Value>,
+}
+
+impl CursorKey for SortKey {
+    fn to_json(&self) -> Value {
+        let values = self.values.iter().map(|value| match value {
+            SortValue::Int(int) => int.to_json(),
+            SortValue::Text(text) => text.to_json(),
+            SortValue::Time(time) => time.to_json(),
+        });
+        Value::Array(
+            std::iter::once(Value::from(self.order))
+                .chain(values)
+                .collect(),
+        )
+    }
+
+    fn from_json(_: &Value) -> Option<Self> {
+        // A key is only ever read back through its order (`Keyset::accept`), which knows the
+        // types; `RawSortKey` is what a cursor decodes to.
+        None
+    }
+}
+
+impl CursorKey for RawSortKey {
+    fn to_json(&self) -> Value {
+        Value::Array(
+            std::iter::once(Value::from(self.order.as_str()))
+                .chain(self.values.iter().cloned())
+                .collect(),
+        )
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        let (order, values) = value.as_array()?.split_first()?;
+        Some(Self {
+            order: order.as_str()?.to_owned(),
+            values: values.to_vec(),
+        })
+    }
+}
+
+/// A column of any type, shared between the order and the statements built from it.
+type Fragment = Arc<dyn QueryFragment<Pg> + Send + Sync>;
+
+/// One order of a list: its name (kept in every cursor made under it), its direction and the
+/// columns of its sort key, which must end with a unique column (the id) and hold no NULL.
+pub struct Keyset {
+    name: &'static str,
+    ascending: bool,
+    columns: Vec<(Fragment, Kind)>,
+}
+
+impl fmt::Debug for Keyset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyset")
+            .field("name", &self.name)
+            .field("ascending", &self.ascending)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keyset {
+    /// An order named `name`, smallest key first.
+    pub fn ascending(name: &'static str) -> Self {
+        Self {
+            name,
+            ascending: true,
+            columns: Vec::new(),
+        }
+    }
+
+    /// An order named `name`, largest key first.
+    pub fn descending(name: &'static str) -> Self {
+        Self {
+            ascending: false,
+            ..Self::ascending(name)
+        }
+    }
+
+    /// Adds a column to the key: `bigint` (an id), `text` or `timestamptz`. A nullable column
+    /// is accepted for the rows the list's filter keeps, which must all have a value.
+    #[must_use]
+    pub fn by<C>(mut self, column: C) -> Self
+    where
+        C: Expression + QueryFragment<Pg> + Send + Sync + 'static,
+        C::SqlType: SortType,
+    {
+        self.columns
+            .push((Arc::new(column), <C::SqlType as SortType>::KIND));
+        self
+    }
+
+    /// The order's name, as cursors carry it.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The sort key of a row, from its values in column order.
+    pub fn key(&self, values: impl IntoIterator<Item = SortValue>) -> SortKey {
+        SortKey {
+            order: self.name,
+            values: values.into_iter().collect(),
+        }
+    }
+
+    /// The key a cursor holds, if it was made under this order and fits its columns.
+    fn accept(&self, raw: RawSortKey) -> Option<SortKey> {
+        if raw.order != self.name || raw.values.len() != self.columns.len() {
+            return None;
+        }
+        let values = raw
+            .values
+            .iter()
+            .zip(&self.columns)
+            .map(|(value, (_, kind))| match kind {
+                Kind::Int => i64::from_json(value).map(SortValue::Int),
+                Kind::Text => String::from_json(value).map(SortValue::Text),
+                Kind::Time => DateTime::<Utc>::from_json(value).map(SortValue::Time),
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(SortKey {
+            order: self.name,
+            values,
+        })
+    }
+
+    /// One page of `query` (filtered, boxed, not yet ordered): the rows after (before) the
+    /// page's cursor, in the page's direction, at most [`Page::fetch_limit`] of them.
+    pub fn page_of<'a, ST, QS, GB>(
+        &self,
+        query: BoxedSelectStatement<'a, ST, FromClause<QS>, Pg, GB>,
+        page: &Page<SortKey>,
+    ) -> BoxedSelectStatement<'a, ST, FromClause<QS>, Pg, GB>
+    where
+        QS: QuerySource,
+    {
+        // Rows after the cursor in the direction of travel: forward in an ascending order and
+        // backward in a descending one both mean "greater".
+        let greater = page.is_forward() == self.ascending;
+        let columns = || {
+            self.columns
+                .iter()
+                .map(|(column, _)| column.clone())
+                .collect()
+        };
+        let mut query = query;
+        if let Some(cursor) = &page.cursor {
+            query = FilterDsl::filter(
+                query,
+                RowComparison {
+                    columns: columns(),
+                    values: cursor.values.clone(),
+                    greater,
+                },
+            );
+        }
+        let query = OrderDsl::order(
+            query,
+            OrderBy {
+                columns: columns(),
+                ascending: greater,
+            },
+        );
+        LimitDsl::limit(query, page.fetch_limit())
+    }
+}
+
+impl PageArgs {
+    /// [`PageArgs::page`] for a list sorted by `keyset`: a cursor made under another order, or
+    /// for another list, is BAD_USER_INPUT on `after` (or `before`).
+    pub fn page_in(self, keyset: &Keyset) -> AppResult<Page<SortKey>> {
+        let field = if self.before.is_some() {
+            "before"
+        } else {
+            "after"
+        };
+        let page = self.page::<RawSortKey>()?;
+        let cursor = page
+            .cursor
+            .map(|raw| {
+                keyset.accept(raw).ok_or_else(|| {
+                    AppError::bad_input(
+                        field,
+                        format!(
+                            "this cursor was made for another order or list; page from the \
+                             start with orderBy {}",
+                            keyset.name
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(Page {
+            limit: page.limit,
+            direction: page.direction,
+            cursor,
+        })
+    }
+}
+
+/// `(a, b) > ($1, $2)` (or `<`): the rows past a cursor, in one row comparison.
+struct RowComparison {
+    columns: Vec<Fragment>,
+    values: Vec<SortValue>,
+    greater: bool,
+}
+
+/// `a ASC, b ASC` (or `DESC`).
+struct OrderBy {
+    columns: Vec<Fragment>,
+    ascending: bool,
+}
+
+impl QueryFragment<Pg> for RowComparison {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("(");
+        for (i, column) in self.columns.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            column.walk_ast(out.reborrow())?;
+        }
+        out.push_sql(if self.greater { ") > (" } else { ") < (" });
+        for (i, value) in self.values.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            match value {
+                SortValue::Int(int) => out.push_bind_param::<BigInt, _>(int)?,
+                SortValue::Text(text) => out.push_bind_param::<Text, _>(text)?,
+                SortValue::Time(time) => out.push_bind_param::<Timestamptz, _>(time)?,
+            }
+        }
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl QueryFragment<Pg> for OrderBy {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        for (i, column) in self.columns.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            column.walk_ast(out.reborrow())?;
+            out.push_sql(if self.ascending { " ASC" } else { " DESC" });
+        }
+        Ok(())
+    }
+}
+
+/// Both are SQL the keyset writes for a query of its own list; diesel's type checks of tables
+/// and aggregates do not see through the boxed columns, so they are declared here.
+macro_rules! keyset_expression {
+    ($($name:ident),+) => {$(
+        impl Expression for $name {
+            type SqlType = Bool;
+        }
+
+        impl<QS> AppearsOnTable<QS> for $name {}
+
+        impl ValidGrouping<()> for $name {
+            type IsAggregate = is_aggregate::Never;
+        }
+
+        impl QueryId for $name {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+    )+};
+}
+
+keyset_expression!(RowComparison, OrderBy);

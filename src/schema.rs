@@ -1,0 +1,86 @@
+//! The assembly: the one place that names every area. The GraphQL schema merged from the
+//! areas' roots, the root fields open to anyone, the HTTP routes areas serve themselves and
+//! the background jobs. Adding an area is one line in each of these; the shared layers below
+//! (`http`, `graphql`, `auth`, `db`, `events`, `mail`, …) never name an area.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use axum::Router;
+
+use crate::accounts;
+use crate::accounts::resolvers::{AccountsMutation, AccountsQuery};
+use crate::app::{self, App};
+use crate::events::Events;
+use crate::graphql::{self, Api};
+use crate::http::HttpState;
+use crate::system::resolvers::{SystemQuery, SystemSubscription};
+
+/// Every query field, merged from the areas.
+#[derive(MergedObject, Default)]
+pub struct Query(SystemQuery, AccountsQuery);
+
+/// Every mutation, merged from the areas.
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountsMutation);
+
+/// Every subscription, merged from the areas. Subscriptions are served over WebSocket at
+/// `/graphql/ws` (graphql-transport-ws).
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(SystemSubscription);
+
+/// The schema type.
+pub type RollcallSchema = Schema<Query, Mutation, Subscription>;
+
+/// Root fields anyone may call, from every area.
+const PUBLIC_OPERATIONS: &[&[&str]] = &[accounts::resolvers::PUBLIC_OPERATIONS];
+
+/// The schema with its limits and extensions but no data: enough to export the SDL.
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    graphql::with_limits(Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    ))
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// The API served to clients, on `app`.
+pub fn api(app: Arc<App>) -> Api {
+    let schema = graphql::for_serving(builder(), app).finish();
+    Api::new(schema, &PUBLIC_OPERATIONS.concat())
+}
+
+/// What the HTTP handlers get: the application and its API.
+pub fn http_state(app: Arc<App>) -> HttpState {
+    HttpState {
+        api: api(app.clone()),
+        app,
+    }
+}
+
+/// The whole HTTP API, with the routes the areas serve themselves.
+pub fn router(app: Arc<App>) -> Router {
+    crate::http::router(http_state(app), accounts::media::routes())
+}
+
+/// How often stale unconfirmed accounts are looked for.
+const STALE_ACCOUNTS_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Starts the background work of a serving instance, but the mail worker (`serve` starts it;
+/// tests deliver mail when they choose): the cross-instance event listener and each area's
+/// periodic jobs. Each stops when the server shuts down.
+pub fn start_background(app: &Arc<App>) {
+    Events::spawn_listener(app.clone());
+    app::spawn_periodic(
+        app,
+        "removing stale unconfirmed accounts",
+        STALE_ACCOUNTS_INTERVAL,
+        accounts::service::identity::remove_stale_unconfirmed,
+    );
+}
