@@ -11,7 +11,7 @@ use crate::db::{self, Pool};
 use crate::error::AppResult;
 use crate::events::Events;
 use crate::http::metrics::Metrics;
-use crate::http::server::Lifecycle;
+use crate::lifecycle::Lifecycle;
 use crate::offload::Offload;
 use crate::secret::Secret;
 

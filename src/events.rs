@@ -21,7 +21,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 
-use crate::app::App;
+use crate::lifecycle::Lifecycle;
+use crate::secret::Secret;
 
 /// Events a slow consumer may fall behind by before it is told to resync.
 pub const BACKLOG: usize = 1024;
@@ -96,17 +97,17 @@ impl Events {
         let _ = self.senders[channel.index()].send(event);
     }
 
-    /// Listens on every channel until the server shuts down, reconnecting (and announcing a
-    /// resync) when the connection is lost.
-    pub fn spawn_listener(app: Arc<App>) {
-        let tasks = app.lifecycle.tasks.clone();
-        tasks.spawn(async move {
-            let shutdown = app.lifecycle.shutdown.clone();
+    /// Listens on every channel of the database at `url` until `lifecycle` shuts down,
+    /// reconnecting (and announcing a resync) when the connection is lost.
+    pub fn spawn_listener(&self, url: Secret<String>, lifecycle: &Lifecycle) {
+        let events = self.clone();
+        let shutdown = lifecycle.shutdown.clone();
+        lifecycle.tasks.spawn(async move {
             let mut first = true;
             loop {
                 tokio::select! {
                     () = shutdown.cancelled() => return,
-                    outcome = listen(&app, !first) => {
+                    outcome = events.listen(url.expose(), !first) => {
                         if let Err(err) = outcome {
                             tracing::warn!(error = %err, "event listener lost its connection");
                         }
@@ -120,30 +121,29 @@ impl Events {
             }
         });
     }
-}
 
-async fn listen(app: &App, resync: bool) -> anyhow::Result<()> {
-    let mut conn = AsyncPgConnection::establish(app.database_url.expose()).await?;
-    let listen: String = Channel::ALL
-        .iter()
-        .map(|channel| format!("LISTEN {};", channel.name()))
-        .collect();
-    conn.batch_execute(&listen).await?;
-    if resync {
-        for channel in Channel::ALL {
-            app.events.send(channel, Event::Resync);
+    async fn listen(&self, url: &str, resync: bool) -> anyhow::Result<()> {
+        let mut conn = AsyncPgConnection::establish(url).await?;
+        let listen: String = Channel::ALL
+            .iter()
+            .map(|channel| format!("LISTEN {};", channel.name()))
+            .collect();
+        conn.batch_execute(&listen).await?;
+        if resync {
+            for channel in Channel::ALL {
+                self.send(channel, Event::Resync);
+            }
         }
-    }
-    let notifications = conn.notifications_stream();
-    tokio::pin!(notifications);
-    while let Some(notification) = notifications.next().await {
-        let notification = notification?;
-        if let Some(channel) = Channel::from_name(&notification.channel) {
-            app.events
-                .send(channel, Event::Notified(notification.payload.into()));
+        let notifications = conn.notifications_stream();
+        tokio::pin!(notifications);
+        while let Some(notification) = notifications.next().await {
+            let notification = notification?;
+            if let Some(channel) = Channel::from_name(&notification.channel) {
+                self.send(channel, Event::Notified(notification.payload.into()));
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Announces `payload` on `channel` to every instance when the current transaction commits.

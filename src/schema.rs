@@ -12,7 +12,6 @@ use axum::Router;
 use crate::accounts;
 use crate::accounts::resolvers::{AccountsMutation, AccountsQuery};
 use crate::app::{self, App};
-use crate::events::Events;
 use crate::graphql::{self, Api};
 use crate::http::HttpState;
 use crate::system::resolvers::{SystemQuery, SystemSubscription};
@@ -76,7 +75,8 @@ const STALE_ACCOUNTS_INTERVAL: Duration = Duration::from_secs(3600);
 /// tests deliver mail when they choose): the cross-instance event listener and each area's
 /// periodic jobs. Each stops when the server shuts down.
 pub fn start_background(app: &Arc<App>) {
-    Events::spawn_listener(app.clone());
+    app.events
+        .spawn_listener(app.database_url.clone(), &app.lifecycle);
     app::spawn_periodic(
         app,
         "removing stale unconfirmed accounts",

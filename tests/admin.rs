@@ -414,3 +414,159 @@ async fn the_security_history_is_yours_or_an_admins() {
     let body = app.gql_as(&admin, events, json!({ "user": ann.id })).await;
     assert_eq!(body["data"]["authEvents"]["totalCount"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_made_under_another_order_is_refused() {
+    let app = TestApp::new().await;
+    let manager = app.user("manager", Role::Manager).await;
+    for name in ["amy", "ben", "cat"] {
+        app.create_account(name, Role::Employee, AccountStatus::Active)
+            .await;
+    }
+    let list = "query ($after: String, $order: UsersOrder) {
+        users(first: 1, after: $after, orderBy: $order) { nodes { username } pageInfo { endCursor } }
+    }";
+    let by_name = app
+        .gql_as(&manager, list, json!({ "order": "USERNAME" }))
+        .await;
+    let cursor = by_name["data"]["users"]["pageInfo"]["endCursor"].clone();
+    assert!(cursor.is_string(), "{by_name}");
+
+    // The same order takes it; a time order would once have read it as 1970.
+    let next = app
+        .gql_as(
+            &manager,
+            list,
+            json!({ "order": "USERNAME", "after": cursor }),
+        )
+        .await;
+    assert_eq!(
+        next["data"]["users"]["nodes"][0]["username"], "ben",
+        "{next}"
+    );
+    for order in ["NEWEST", "OLDEST", "NAME"] {
+        let body = app
+            .gql_as(&manager, list, json!({ "order": order, "after": cursor }))
+            .await;
+        assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{order}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], "after", "{body}");
+    }
+
+    // A cursor of another list is refused as well.
+    let events = app
+        .gql_as(
+            &manager,
+            "{ authEvents(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let foreign = events["data"]["authEvents"]["pageInfo"]["endCursor"].clone();
+    assert!(foreign.is_string(), "{events}");
+    let body = app
+        .gql_as(
+            &manager,
+            list,
+            json!({ "order": "NEWEST", "after": foreign }),
+        )
+        .await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{body}");
+}
+
+/// The owners' duties and another account's history are refused by their guard, before any
+/// argument is looked at: a viewer below the level learns nothing, not even that an id is bad.
+#[tokio::test(flavor = "multi_thread")]
+async fn guards_run_before_arguments_on_the_owner_and_admin_operations() {
+    let app = TestApp::new().await;
+    let owner = app.user("owner", Role::Owner).await;
+    let admin = app.user("admin", Role::Admin).await;
+    let head = app.user("head", Role::HeadManager).await;
+    let operations = [
+        "{ pendingRoleChanges { id } }",
+        r#"mutation { confirmRoleChange(id: "not an id") { id } }"#,
+        r#"mutation { rejectRoleChange(id: "not an id") }"#,
+    ];
+    for operation in operations {
+        let anonymous = app.gql(operation, json!({})).await;
+        assert_eq!(
+            first_error_code(&anonymous),
+            "UNAUTHENTICATED",
+            "{anonymous}"
+        );
+        for below_or_above in [&admin, &head] {
+            let body = app.gql_as(below_or_above, operation, json!({})).await;
+            assert_eq!(first_error_code(&body), "FORBIDDEN", "{operation}: {body}");
+            assert_eq!(first_error_reason(&body), "LEVEL_TOO_LOW", "{body}");
+        }
+    }
+    let body = app.gql_as(&owner, operations[1], json!({})).await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{body}");
+    let body = app.gql_as(&owner, operations[0], json!({})).await;
+    assert_eq!(body["data"]["pendingRoleChanges"], json!([]), "{body}");
+
+    let history = "query ($id: ID) { authEvents(userId: $id, first: 5) { nodes { kind } } }";
+    let body = app
+        .gql_as(&head, history, json!({ "id": "not an id" }))
+        .await;
+    assert_eq!(first_error_code(&body), "FORBIDDEN", "{body}");
+    assert_eq!(first_error_reason(&body), "LEVEL_TOO_LOW", "{body}");
+    let own = app.gql_as(&head, history, json!({ "id": head.id })).await;
+    assert_eq!(
+        own["data"]["authEvents"]["nodes"][0]["kind"], "SIGN_IN",
+        "{own}"
+    );
+    let body = app
+        .gql_as(&admin, history, json!({ "id": "not an id" }))
+        .await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{body}");
+    let body = app.gql_as(&admin, history, json!({ "id": head.id })).await;
+    assert_eq!(
+        body["data"]["authEvents"]["nodes"][0]["kind"], "SIGN_IN",
+        "{body}"
+    );
+}
+
+/// A stolen session cannot be used to guess the password through `deleteAccount`: wrong ones
+/// count as failed sign-ins, as for `changePassword`.
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_passwords_to_delete_an_account_count_as_failed_sign_ins() {
+    let app = TestApp::new().await;
+    let ann = app.user("ann", Role::User).await;
+    let delete_own = "mutation ($p: String!) { deleteAccount(password: $p) }";
+    for guess in 0..10 {
+        let body = app
+            .gql_as(
+                &ann,
+                delete_own,
+                json!({ "p": format!("guess number {guess}") }),
+            )
+            .await;
+        assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{body}");
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM login_failures WHERE user_id = {}",
+            ann.id
+        ))
+        .await,
+        10
+    );
+    // Locked: even the right password is refused now, and so is signing in.
+    let body = app.gql_as(&ann, delete_own, json!({ "p": PASSWORD })).await;
+    assert_eq!(first_error_code(&body), "RATE_LIMITED", "{body}");
+    assert!(body["errors"][0]["extensions"]["retryAfter"].as_u64() > Some(0));
+    let login = app
+        .gql(
+            "mutation ($i: LoginInput!) { login(input: $i) { accessToken } }",
+            json!({ "i": { "login": "ann", "password": PASSWORD } }),
+        )
+        .await;
+    assert_eq!(first_error_code(&login), "RATE_LIMITED", "{login}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM users WHERE id = {} AND deleted_at IS NULL",
+            ann.id
+        ))
+        .await,
+        1
+    );
+}

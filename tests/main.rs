@@ -3,6 +3,7 @@
 mod common;
 
 mod admin;
+mod architecture;
 mod audit;
 mod authorization;
 mod avatars;

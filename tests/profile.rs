@@ -216,13 +216,41 @@ async fn registration_refuses_taken_names_and_common_passwords() {
     let body = register(&app, "ann@example.com", "ann", PASSWORD).await;
     assert!(body["data"]["register"]["id"].is_string(), "{body}");
 
+    // Both are found by the unique indexes, by name (`users_email_key`, `users_username_key`).
     let body = register(&app, "ANN@Example.com", "other", PASSWORD).await;
-    refused(&body, "CONFLICT", "email");
+    assert_eq!(refused(&body, "CONFLICT", "email")["reason"], "EMAIL_TAKEN");
     let body = register(&app, "other@example.com", "ann", PASSWORD).await;
-    refused(&body, "CONFLICT", "username");
+    assert_eq!(
+        refused(&body, "CONFLICT", "username")["reason"],
+        "USERNAME_TAKEN"
+    );
     let body = register(&app, "other@example.com", "other", "iloveyou").await;
     refused(&body, "BAD_USER_INPUT", "password");
     assert_eq!(app.count("SELECT count(*) AS n FROM users").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn of_two_registrations_racing_for_a_username_one_wins() {
+    let app = TestApp::new().await;
+    let (first, second) = tokio::join!(
+        register(&app, "one@example.com", "same", PASSWORD),
+        register(&app, "two@example.com", "same", PASSWORD),
+    );
+    let (won, lost) = if first["data"]["register"].is_object() {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    assert!(won["data"]["register"]["id"].is_string(), "{won}");
+    assert_eq!(
+        refused(&lost, "CONFLICT", "username")["reason"],
+        "USERNAME_TAKEN"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM users WHERE username = 'same'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

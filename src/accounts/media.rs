@@ -16,12 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::accounts::queries;
-use crate::accounts::service::avatar;
+use crate::accounts::service::avatar::{self, AVATARS};
 use crate::error::{AppError, AppResult};
 use crate::http::{HttpState, error_response};
-
-/// Where avatars are served; a name follows: `<hash>.webp`.
-pub const AVATARS: &str = "/media/avatars/";
 
 /// An avatar's URL names its content, which therefore never changes.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -11,7 +11,7 @@
 
 use async_graphql::{Context, Guard, ID, Result};
 
-use crate::auth::identity::{Role, UserId};
+use crate::auth::identity::{AccountStatus, Role, User, UserId};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 
@@ -29,6 +29,14 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level of `user` when signed in.
+    pub fn of_account(user: &User) -> Self {
+        match user.status {
+            AccountStatus::Unconfirmed | AccountStatus::Inactive => Self::Limited,
+            AccountStatus::Active => Self::of_role(user.role),
+        }
+    }
+
     /// The level an active account of `role` has.
     pub fn of_role(role: Role) -> Self {
         match role {

@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ipnet::IpNet;
 
-use crate::auth::guards::Level;
 use crate::db::schema::{sessions, users};
 use crate::{id_newtype, text_enum};
 
@@ -106,16 +105,6 @@ pub struct User {
     pub confirmed_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub avatar_hash: Option<String>,
-}
-
-impl User {
-    /// The permission level of this account when it signs in.
-    pub fn level(&self) -> Level {
-        match self.status {
-            AccountStatus::Unconfirmed | AccountStatus::Inactive => Level::Limited,
-            AccountStatus::Active => Level::of_role(self.role),
-        }
-    }
 }
 
 /// A device session as stored.

@@ -95,7 +95,9 @@ impl Viewer {
 
     /// The viewer's permission level.
     pub fn level(&self) -> Level {
-        self.0.as_ref().map_or(Level::Anonymous, |s| s.user.level())
+        self.0
+            .as_ref()
+            .map_or(Level::Anonymous, |s| Level::of_account(&s.user))
     }
 
     /// The signed-in account and session, if any.

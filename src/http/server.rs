@@ -20,28 +20,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::config::Settings;
-
-/// What the accept loop needs besides the router.
-#[derive(Clone)]
-pub struct Lifecycle {
-    /// Cancelled when the server begins to shut down.
-    pub shutdown: CancellationToken,
-    /// Every connection and WebSocket session, so shutdown can wait for them.
-    pub tasks: TaskTracker,
-}
-
-impl Default for Lifecycle {
-    fn default() -> Self {
-        Self {
-            shutdown: CancellationToken::new(),
-            tasks: TaskTracker::new(),
-        }
-    }
-}
+use crate::lifecycle::Lifecycle;
 
 /// Serves `router` on `listener` until `lifecycle.shutdown` is cancelled, then waits (at most
 /// `settings.shutdown_timeout`) for open requests and sockets to finish.

@@ -51,10 +51,10 @@ impl UsersOrder {
     /// The sort key of this order.
     fn keyset(self) -> Keyset {
         match self {
-            Self::Username => Keyset::ascending("USERNAME").by(users::username),
-            Self::Name => Keyset::ascending("NAME").by(users::name),
-            Self::Newest => Keyset::descending("NEWEST").by(users::created_at),
-            Self::Oldest => Keyset::ascending("OLDEST").by(users::created_at),
+            Self::Username => Keyset::ascending("users", "USERNAME").by(users::username),
+            Self::Name => Keyset::ascending("users", "NAME").by(users::name),
+            Self::Newest => Keyset::descending("users", "NEWEST").by(users::created_at),
+            Self::Oldest => Keyset::ascending("users", "OLDEST").by(users::created_at),
         }
         .by(users::id)
     }
@@ -72,7 +72,7 @@ impl UsersOrder {
 
 /// The order of `authEvents`: newest first.
 fn auth_events_keyset() -> Keyset {
-    Keyset::descending("NEWEST")
+    Keyset::descending("authEvents", "NEWEST")
         .by(auth_events::at)
         .by(auth_events::id)
 }

@@ -30,7 +30,6 @@ use image::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::accounts::media::AVATARS;
 use crate::accounts::queries;
 use crate::app::App;
 use crate::auth::identity::{User, UserId};
@@ -48,6 +47,8 @@ pub const MAX_SIDE: u32 = 8192;
 /// fits, a decompression bomb does not. With the slots of `App::cpu`, it bounds what avatars
 /// can hold at once.
 pub const MAX_DECODED_BYTES: u64 = 64 * 1024 * 1024;
+/// Where avatars are served; a name follows: `<hash>.webp`.
+pub const AVATARS: &str = "/media/avatars/";
 /// The side of a stored avatar, in pixels.
 pub const SIZE: u32 = 256;
 

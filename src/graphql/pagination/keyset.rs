@@ -1,9 +1,9 @@
 //! Keyset SQL for a list: the order a list may be sorted in, the row comparison that starts a
 //! page after (or before) a cursor, and cursors that remember which order made them.
 //!
-//! A list declares each of its orders as a [`Keyset`]: a name, a direction and the columns of
-//! its sort key, ending with the id (`Keyset::ascending("USERNAME").by(users::username)
-//! .by(users::id)`). Its query function then calls [`Keyset::page_of`] on the filtered, boxed
+//! A list declares each of its orders as a [`Keyset`]: the list's and the order's names, a
+//! direction and the columns of its sort key, ending with the id
+//! (`Keyset::ascending("users", "USERNAME").by(users::username).by(users::id)`). Its query function then calls [`Keyset::page_of`] on the filtered, boxed
 //! query, which adds `WHERE (username, id) > ($1, $2)` for the cursor (in one row comparison,
 //! which PostgreSQL answers from a matching index), `ORDER BY` in the page's direction and the
 //! limit. The resolver reads the arguments with [`PageArgs::page_in`], which refuses a cursor
@@ -83,14 +83,16 @@ impl<T: SortType + diesel::sql_types::SqlType> SortType for Nullable<T> {
 /// The sort key of one row under one order: what a cursor holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortKey {
+    list: &'static str,
     order: &'static str,
     values: Vec<SortValue>,
 }
 
-/// A sort key as read back from a cursor: the order's name and its values, not yet checked
-/// against an order.
+/// A sort key as read back from a cursor: the list's and order's names and the values, not yet
+/// checked against an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawSortKey {
+    list: String,
     order: String,
     values: Vec<Value>,
 }
@@ -102,11 +104,8 @@ impl CursorKey for SortKey {
             SortValue::Text(text) => text.to_json(),
             SortValue::Time(time) => time.to_json(),
         });
-        Value::Array(
-            std::iter::once(Value::from(self.order))
-                .chain(values)
-                .collect(),
-        )
+        let names = [Value::from(self.list), Value::from(self.order)];
+        Value::Array(names.into_iter().chain(values).collect())
     }
 
     fn from_json(_: &Value) -> Option<Self> {
@@ -118,28 +117,38 @@ impl CursorKey for SortKey {
 
 impl CursorKey for RawSortKey {
     fn to_json(&self) -> Value {
+        let names = [
+            Value::from(self.list.as_str()),
+            Value::from(self.order.as_str()),
+        ];
         Value::Array(
-            std::iter::once(Value::from(self.order.as_str()))
+            names
+                .into_iter()
                 .chain(self.values.iter().cloned())
                 .collect(),
         )
     }
 
     fn from_json(value: &Value) -> Option<Self> {
-        let (order, values) = value.as_array()?.split_first()?;
-        Some(Self {
-            order: order.as_str()?.to_owned(),
-            values: values.to_vec(),
-        })
+        match value.as_array()?.as_slice() {
+            [list, order, values @ ..] => Some(Self {
+                list: list.as_str()?.to_owned(),
+                order: order.as_str()?.to_owned(),
+                values: values.to_vec(),
+            }),
+            _ => None,
+        }
     }
 }
 
 /// A column of any type, shared between the order and the statements built from it.
 type Fragment = Arc<dyn QueryFragment<Pg> + Send + Sync>;
 
-/// One order of a list: its name (kept in every cursor made under it), its direction and the
-/// columns of its sort key, which must end with a unique column (the id) and hold no NULL.
+/// One order of a list: the list's and the order's names (kept in every cursor made under
+/// it), its direction and the columns of its sort key, which must end with a unique column (the
+/// id) and hold no NULL.
 pub struct Keyset {
+    list: &'static str,
     name: &'static str,
     ascending: bool,
     columns: Vec<(Fragment, Kind)>,
@@ -148,6 +157,7 @@ pub struct Keyset {
 impl fmt::Debug for Keyset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Keyset")
+            .field("list", &self.list)
             .field("name", &self.name)
             .field("ascending", &self.ascending)
             .finish_non_exhaustive()
@@ -155,20 +165,21 @@ impl fmt::Debug for Keyset {
 }
 
 impl Keyset {
-    /// An order named `name`, smallest key first.
-    pub fn ascending(name: &'static str) -> Self {
+    /// The order `name` of list `list`, smallest key first.
+    pub fn ascending(list: &'static str, name: &'static str) -> Self {
         Self {
+            list,
             name,
             ascending: true,
             columns: Vec::new(),
         }
     }
 
-    /// An order named `name`, largest key first.
-    pub fn descending(name: &'static str) -> Self {
+    /// The order `name` of list `list`, largest key first.
+    pub fn descending(list: &'static str, name: &'static str) -> Self {
         Self {
             ascending: false,
-            ..Self::ascending(name)
+            ..Self::ascending(list, name)
         }
     }
 
@@ -185,14 +196,10 @@ impl Keyset {
         self
     }
 
-    /// The order's name, as cursors carry it.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
     /// The sort key of a row, from its values in column order.
     pub fn key(&self, values: impl IntoIterator<Item = SortValue>) -> SortKey {
         SortKey {
+            list: self.list,
             order: self.name,
             values: values.into_iter().collect(),
         }
@@ -200,7 +207,8 @@ impl Keyset {
 
     /// The key a cursor holds, if it was made under this order and fits its columns.
     fn accept(&self, raw: RawSortKey) -> Option<SortKey> {
-        if raw.order != self.name || raw.values.len() != self.columns.len() {
+        if raw.list != self.list || raw.order != self.name || raw.values.len() != self.columns.len()
+        {
             return None;
         }
         let values = raw
@@ -214,6 +222,7 @@ impl Keyset {
             })
             .collect::<Option<Vec<_>>>()?;
         Some(SortKey {
+            list: self.list,
             order: self.name,
             values,
         })
@@ -366,3 +375,96 @@ macro_rules! keyset_expression {
 }
 
 keyset_expression!(RowComparison, OrderBy);
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use diesel::debug_query;
+    use diesel::prelude::*;
+
+    use super::*;
+    use crate::db::schema::users;
+    use crate::graphql::pagination::Cursor;
+
+    fn by_name() -> Keyset {
+        Keyset::ascending("users", "NAME")
+            .by(users::name)
+            .by(users::id)
+    }
+
+    fn args(after: Option<String>) -> PageArgs {
+        PageArgs {
+            first: Some(2),
+            after,
+            ..PageArgs::default()
+        }
+    }
+
+    #[test]
+    fn a_cursor_is_taken_back_by_its_own_order_only() {
+        let keyset = by_name();
+        let key = keyset.key(["Zoë".to_owned().into(), 7_i64.into()]);
+        let text = Cursor(key.clone()).encode();
+        let page = args(Some(text.clone()))
+            .page_in(&keyset)
+            .expect("its own order");
+        assert_eq!(page.cursor, Some(key));
+
+        let newest = Keyset::descending("users", "NEWEST")
+            .by(users::created_at)
+            .by(users::id);
+        let refused = args(Some(text.clone()))
+            .page_in(&newest)
+            .expect_err("another order");
+        assert!(matches!(refused, AppError::BadInput { field: Some(ref f), .. } if f == "after"));
+        let other_list = Keyset::ascending("employees", "NAME")
+            .by(users::name)
+            .by(users::id);
+        assert!(args(Some(text)).page_in(&other_list).is_err());
+
+        let at = Utc
+            .with_ymd_and_hms(2026, 12, 1, 8, 0, 0)
+            .single()
+            .expect("a time");
+        let time_key = newest.key([at.into(), 3_i64.into()]);
+        let page = args(Some(Cursor(time_key.clone()).encode()))
+            .page_in(&newest)
+            .expect("its own order");
+        assert_eq!(page.cursor, Some(time_key));
+    }
+
+    #[test]
+    fn the_page_is_one_row_comparison_in_the_page_direction() {
+        let keyset = by_name();
+        let key = keyset.key(["Ann".to_owned().into(), 7_i64.into()]);
+        let page = args(Some(Cursor(key).encode()))
+            .page_in(&keyset)
+            .expect("page");
+        let query = keyset
+            .page_of(users::table.into_boxed(), &page)
+            .select(users::id);
+        let sql = debug_query::<diesel::pg::Pg, _>(&query).to_string();
+        assert!(
+            sql.contains(r#"WHERE ("users"."name", "users"."id") > ($1, $2)"#),
+            "{sql}"
+        );
+        assert!(
+            sql.contains(r#"ORDER BY "users"."name" ASC, "users"."id" ASC LIMIT $3"#),
+            "{sql}"
+        );
+
+        let backward = PageArgs {
+            last: Some(2),
+            before: Some(Cursor(by_name().key(["Ann".to_owned().into(), 7_i64.into()])).encode()),
+            ..PageArgs::default()
+        }
+        .page_in(&keyset)
+        .expect("page");
+        let query = keyset
+            .page_of(users::table.into_boxed(), &backward)
+            .select(users::id);
+        let sql = debug_query::<diesel::pg::Pg, _>(&query).to_string();
+        assert!(sql.contains(") < ($1, $2)"), "{sql}");
+        assert!(sql.contains(r#""users"."id" DESC"#), "{sql}");
+    }
+}

@@ -4,8 +4,9 @@
 //! answers a `<Node>Connection` with `edges { cursor node }`, `nodes`, `pageInfo` and
 //! `totalCount`. Writing one takes four pieces, all from this module:
 //!
-//! 1. Each order of the list is a [`Keyset`]: its name (the `<Plural>Order` enum value), its
-//!    direction and the columns of its sort key, ending with the id.
+//! 1. Each order of the list is a [`Keyset`]: the list's name, the order's (the
+//!    `<Plural>Order` enum value), its direction and the columns of its sort key, ending with
+//!    the id.
 //! 2. The resolver turns the four arguments into a [`Page`] with [`PageArgs::page_in`] (which
 //!    refuses bad sizes, garbage cursors and cursors made under another order with
 //!    `BAD_USER_INPUT` naming the argument), and declares its cost with
@@ -25,8 +26,8 @@
 //! ```ignore
 //! fn keyset(order: EmployeesOrder) -> Keyset {
 //!     match order {
-//!         EmployeesOrder::Name => Keyset::ascending("NAME").by(employees::name).by(employees::id),
-//!         EmployeesOrder::Newest => Keyset::descending("NEWEST").by(employees::created_at).by(employees::id),
+//!         EmployeesOrder::Name => Keyset::ascending("employees", "NAME").by(employees::name).by(employees::id),
+//!         EmployeesOrder::Newest => Keyset::descending("employees", "NEWEST").by(employees::created_at).by(employees::id),
 //!     }
 //! }
 //! // queries.rs
