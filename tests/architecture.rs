@@ -140,3 +140,50 @@ fn the_check_sees_an_upward_import() {
     assert!(upward_references("use crate::db::schema::users;", &areas).is_empty());
     assert!(upward_references("use crate::accountsx::Y;", &areas).is_empty());
 }
+
+/// The first string literal after each of `markers` in `source`.
+fn literals_after<'a>(source: &'a str, markers: &[&str]) -> Vec<&'a str> {
+    markers
+        .iter()
+        .flat_map(|marker| source.match_indices(marker))
+        .filter_map(|(at, marker)| {
+            let rest = source[at + marker.len()..].trim_start();
+            let rest = rest.strip_prefix('"')?;
+            rest.split_once('"').map(|(literal, _)| literal)
+        })
+        .collect()
+}
+
+/// Every `extensions.reason` a FORBIDDEN, CONFLICT or SERVICE_UNAVAILABLE can carry is in
+/// README's table of reasons.
+#[test]
+fn every_reason_is_documented() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let mut reasons = Vec::new();
+    for file in rust_files(&src()) {
+        let source = std::fs::read_to_string(&file).expect("a readable file");
+        let found = literals_after(
+            &source,
+            &["AppError::conflict(", "AppError::forbidden(", "reason: "],
+        );
+        reasons.extend(found.into_iter().map(str::to_owned));
+    }
+    reasons.retain(|reason| {
+        !reason.is_empty() && reason.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+    });
+    assert!(
+        ["LEVEL_TOO_LOW", "EMAIL_TAKEN", "LAST_OWNER"]
+            .iter()
+            .all(|known| reasons.iter().any(|reason| reason == known)),
+        "{reasons:?}"
+    );
+    let missing: Vec<_> = reasons
+        .iter()
+        .filter(|reason| !readme.contains(&format!("| `{reason}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in README's table of reasons: {missing:?}"
+    );
+}
