@@ -331,10 +331,7 @@ pub async fn lock_login_counters(
         ip.map(|ip| format!("login:ip:{}", ip.addr())),
     ];
     for key in keys.into_iter().flatten() {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind::<Text, _>(key)
-            .execute(conn)
-            .await?;
+        advisory_xact_lock(conn, &key).await?;
     }
     Ok(())
 }
