@@ -1,5 +1,6 @@
 //! The `rollcall` command: parse the command line, set up logging, run the subcommand.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -63,7 +64,6 @@ fn main() -> ExitCode {
 /// The new admin's password: asked twice on the terminal, or ROLLCALL_ADMIN_PASSWORD when
 /// there is no terminal (scripts). Never a flag: flags show in process lists.
 fn admin_password() -> anyhow::Result<String> {
-    use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() {
         return std::env::var("ROLLCALL_ADMIN_PASSWORD").map_err(|_| {
             anyhow::anyhow!("no terminal to ask for the password: set ROLLCALL_ADMIN_PASSWORD")
@@ -77,6 +77,9 @@ fn admin_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
+/// Logs go to stderr, as `--log-format` says. The `pretty` format is coloured only when stderr
+/// is a terminal (and `NO_COLOR` is unset or empty, as <https://no-color.org> asks): in a file,
+/// a pipe or a log collector, colour codes are noise that makes lines hard to read and to grep.
 fn init_tracing(settings: &Settings) -> Result<(), String> {
     let filter = EnvFilter::try_new(&settings.log)
         .map_err(|err| {
@@ -88,9 +91,12 @@ fn init_tracing(settings: &Settings) -> Result<(), String> {
         })?
         // The database driver logs statement parameters (passwords, tokens) at debug level.
         .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(colour);
     match settings.log_format {
         LogFormat::Pretty => builder.init(),
         LogFormat::Json => builder

@@ -45,7 +45,8 @@ fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
     body
 }
 
-/// `POST /graphql` with a multipart body, as `token` when given.
+/// `POST /graphql` with a multipart body, as `token` when given. It carries the header that
+/// multipart requests need (the server refuses them without, against cross-site forgery).
 fn multipart_request(token: Option<&str>, body: Vec<u8>) -> Request<Body> {
     let mut request = Request::builder()
         .method(Method::POST)
@@ -53,7 +54,8 @@ fn multipart_request(token: Option<&str>, body: Vec<u8>) -> Request<Body> {
         .header(
             "content-type",
             format!("multipart/form-data; boundary={BOUNDARY}"),
-        );
+        )
+        .header("graphql-require-preflight", "1");
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
@@ -598,6 +600,7 @@ async fn malformed_multipart_requests_are_400() {
         .method(Method::POST)
         .uri("/graphql")
         .header("content-type", "multipart/form-data")
+        .header("graphql-require-preflight", "1")
         .body(Body::from(upload_body(UPLOAD, &file, "a.png", "image/png")))
         .expect("request");
     assert_eq!(app.send(request).await.status, StatusCode::BAD_REQUEST);

@@ -20,11 +20,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_rollcall");
 /// How long a server may take to start (initdb included) before the test gives up.
 const START_LIMIT: Duration = Duration::from_secs(90);
 
-/// `rollcall` with a clean environment: no DATABASE_URL, no ROLLCALL_* from the caller.
+/// `rollcall` with a clean environment: no DATABASE_URL, no ROLLCALL_* from the caller, and
+/// no NO_COLOR, which would hide whether the server leaves colour out of a piped log by itself.
 fn rollcall() -> Command {
     let mut command = Command::new(BIN);
     for (name, _) in std::env::vars() {
-        if name.starts_with("ROLLCALL_") || name == "DATABASE_URL" {
+        if name.starts_with("ROLLCALL_") || name == "DATABASE_URL" || name == "NO_COLOR" {
             command.env_remove(name);
         }
     }
@@ -96,14 +97,15 @@ impl Server {
         Self::start_with(data_dir, &[])
     }
 
-    /// Like [`Server::start`], with more environment variables.
+    /// Like [`Server::start`], with more environment variables (which may replace the JSON log
+    /// format).
     fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let addr = free_addr();
         let mut child = rollcall()
+            .env("ROLLCALL_LOG_FORMAT", "json")
             .envs(env.iter().copied())
             .env("ROLLCALL_DATA_DIR", data_dir)
             .env("ROLLCALL_BIND", addr.to_string())
-            .env("ROLLCALL_LOG_FORMAT", "json")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -346,6 +348,36 @@ async fn instances_on_a_database_url_share_it_and_take_no_lock() {
         .await
         .expect("count");
     assert_eq!(secrets, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pretty_logs_into_a_pipe_carry_no_colour_codes() {
+    let url = crate::common::empty_database().await;
+    let temp = data_dir();
+    let mut server = Server::start_with(
+        temp.path(),
+        &[("DATABASE_URL", &url), ("ROLLCALL_LOG_FORMAT", "pretty")],
+    );
+    assert_eq!(
+        server.gql("{ version }")["data"]["version"],
+        env!("CARGO_PKG_VERSION")
+    );
+    server.signal(Signal::SIGTERM);
+    assert!(server.wait().success());
+    let log: Vec<String> = server.stderr.iter().collect();
+    let answered = log
+        .iter()
+        .find(|line| line.contains("answered"))
+        .unwrap_or_else(|| panic!("the request was not logged: {log:#?}"));
+    assert!(
+        answered.contains(" INFO ") && !answered.starts_with('{'),
+        "not the pretty format: {answered}"
+    );
+    let coloured: Vec<_> = log.iter().filter(|line| line.contains("\x1b[")).collect();
+    assert!(
+        coloured.is_empty(),
+        "colour codes in a piped log: {coloured:#?}"
+    );
 }
 
 const ADMIN_PASSWORD: &str = "a long admin pass phrase";

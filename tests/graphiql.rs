@@ -1,6 +1,7 @@
 //! GraphiQL: the page and its assets come from Rollcall itself with strict headers, the
-//! `graphiql` setting switches them, and a real headless Chromium renders the page and runs
-//! `{ version }` without a single request leaving the machine.
+//! `graphiql` setting switches them, and a real headless Chromium renders the page (opening on
+//! Rollcall's sign-in example) and runs `{ version }` without a single request leaving the
+//! machine.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -200,6 +201,15 @@ const QUERY_EDITOR: &str =
 const RESULT_PANE: &str =
     "document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()";
 
+/// The Headers pane when it is open: its editor's text, and the text its lines show on screen.
+const SHOWN_HEADERS: &str = r#"(() => {
+    const pane = document.querySelector('section.graphiql-editor-tool[aria-label="Headers"]');
+    const editor = pane && pane.querySelector('.graphiql-editor:not(.hidden) .CodeMirror');
+    const shown = (e) => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0;
+    return editor && shown(pane) && shown(editor) && editor.CodeMirror.getValue()
+        && [editor.CodeMirror.getValue(), editor.querySelector('.CodeMirror-code').innerText];
+})()"#;
+
 /// Opens a WebSocket to another host, which the CSP must refuse, and answers the refusal: the
 /// proof that the policy is enforced at all, so that the absence of other violations means
 /// something.
@@ -231,16 +241,51 @@ async fn graphiql_runs_a_query_in_a_real_browser_offline() {
             json!({ "source": RECORD_CSP_VIOLATIONS }),
         )
         .await;
-    let before_navigation = chromium.events.len();
-    let navigated = chromium
-        .call(
-            "Page.navigate",
-            json!({ "url": format!("{origin}/graphiql?query=%7B%20version%20%7D") }),
-        )
+    // Opened on no operation, GraphiQL shows Rollcall's example: sign in, then ask for `me`
+    // with the access token in the Authorization header, whose pane is open.
+    chromium.navigate(&format!("{origin}/graphiql")).await;
+    let example = chromium
+        .evaluate(&wait_for(
+            &format!("{QUERY_EDITOR}.includes('mutation Login') && {QUERY_EDITOR}"),
+            60_000,
+        ))
         .await;
-    assert!(navigated.get("errorText").is_none(), "{navigated}");
+    let example = example.as_str().expect("text");
+    for expected in [
+        "# Welcome to Rollcall's GraphiQL.",
+        "# 2. Copy the accessToken it answers into the\n#    Authorization header",
+        "mutation Login {\n  login(input: {\n    login: ",
+        "    device: \"GraphiQL\"\n  }) {\n    accessToken\n    refreshToken\n  }\n}",
+        "query Me {\n  me {\n    id\n    username\n    email\n    role\n  }\n}",
+    ] {
+        assert!(example.contains(expected), "{expected:?} not in {example}");
+    }
+    let shown = chromium.evaluate(&wait_for(SHOWN_HEADERS, 60_000)).await;
+    let headers: Value =
+        serde_json::from_str(shown[0].as_str().expect("text")).expect("the headers are JSON");
+    assert_eq!(
+        headers,
+        json!({ "Authorization": "Bearer <accessToken from login>" })
+    );
+    let on_screen = shown[1].as_str().expect("text");
+    assert!(
+        on_screen.contains("\"Authorization\": \"Bearer <accessToken from login>\""),
+        "{on_screen}"
+    );
+    let visible_example = chromium
+        .evaluate("document.querySelector('.graphiql-query-editor .CodeMirror-code').innerText")
+        .await;
+    assert!(
+        visible_example
+            .as_str()
+            .expect("text")
+            .contains("# Welcome to Rollcall's GraphiQL."),
+        "{visible_example}"
+    );
+
+    // A link to an operation opens on it instead.
     chromium
-        .wait_event("Page.loadEventFired", before_navigation)
+        .navigate(&format!("{origin}/graphiql?query=%7B%20version%20%7D"))
         .await;
 
     // GraphiQL rendered, with the query taken from the page's URL.
@@ -491,6 +536,15 @@ impl Chromium {
     async fn call(&mut self, method: &str, params: Value) -> Value {
         let session = self.session.clone();
         self.send(Some(&session), method, params).await
+    }
+
+    /// Opens `url` in the page and waits until it has loaded.
+    async fn navigate(&mut self, url: &str) {
+        let before_navigation = self.events.len();
+        let navigated = self.call("Page.navigate", json!({ "url": url })).await;
+        assert!(navigated.get("errorText").is_none(), "{navigated}");
+        self.wait_event("Page.loadEventFired", before_navigation)
+            .await;
     }
 
     /// Runs `expression` in the page, awaiting it if it is a promise, and answers its value.

@@ -356,7 +356,7 @@ async fn cors_allows_configured_origins_only() {
             .header("access-control-request-method", "POST")
             .header(
                 "access-control-request-headers",
-                "authorization, content-type",
+                "authorization, content-type, graphql-require-preflight",
             )
             .body(Body::empty())
             .expect("request")
@@ -369,13 +369,88 @@ async fn cors_allows_configured_origins_only() {
     let headers = allowed
         .header("access-control-allow-headers")
         .to_ascii_lowercase();
-    assert!(
-        headers.contains("authorization") && headers.contains("content-type"),
-        "{headers}"
-    );
+    // With the headers a multipart request must carry, so pages of the origin can upload.
+    for header in [
+        "authorization",
+        "content-type",
+        "graphql-require-preflight",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+    ] {
+        assert!(headers.contains(header), "{header} not in {headers}");
+    }
 
     let refused = app.send(preflight("https://evil.example.com")).await;
     assert!(refused.headers.get("access-control-allow-origin").is_none());
+}
+
+/// `POST /graphql` with a multipart body holding only `operations` (`{ version }`) and an empty
+/// `map`, with `headers` added.
+fn multipart_version(headers: &[(&str, &str)]) -> Request<Body> {
+    let body = concat!(
+        "--b0undary\r\n",
+        "Content-Disposition: form-data; name=\"operations\"\r\n\r\n",
+        "{\"query\": \"{ version }\"}\r\n",
+        "--b0undary\r\n",
+        "Content-Disposition: form-data; name=\"map\"\r\n\r\n",
+        "{}\r\n",
+        "--b0undary--\r\n",
+    );
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri("/graphql")
+        .header("content-type", "multipart/form-data; boundary=b0undary");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::from(body)).expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn multipart_requests_need_a_header_a_cross_site_form_cannot_send() {
+    let app = TestApp::new().await;
+    // What a <form enctype="multipart/form-data"> on another site can send: refused, whatever
+    // the operation, before it runs.
+    for headers in [
+        vec![],
+        vec![("graphql-require-preflight", "")],
+        vec![("apollo-require-preflight", "")],
+        vec![("x-apollo-operation-name", "")],
+        vec![("x-requested-with", "XMLHttpRequest")],
+    ] {
+        let response = app.send(multipart_version(&headers)).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{headers:?}");
+        let body = response.json();
+        assert_eq!(first_error_code(&body), "BAD_REQUEST", "{headers:?}");
+        assert!(body.get("data").is_none(), "{body}");
+        let message = body["errors"][0]["message"].as_str().expect("a message");
+        for name in [
+            "graphql-require-preflight",
+            "apollo-require-preflight",
+            "x-apollo-operation-name",
+        ] {
+            assert!(message.contains(name), "{message}");
+        }
+    }
+
+    for name in [
+        "graphql-require-preflight",
+        "Apollo-Require-Preflight",
+        "x-apollo-operation-name",
+    ] {
+        let response = app.send(multipart_version(&[(name, "1")])).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{name}: {}",
+            response.text()
+        );
+        assert_eq!(
+            response.json(),
+            json!({ "data": { "version": env!("CARGO_PKG_VERSION") } }),
+            "{name}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -38,12 +38,60 @@
     };
   }
 
+  // A first visit (and every new tab) opens on how to sign in and call the API as someone,
+  // rather than on GraphiQL's generic welcome text. GraphiQL keeps its tabs in localStorage, so
+  // a later visit reopens those instead.
+  var example = [
+    "# Welcome to Rollcall's GraphiQL.",
+    '#',
+    '# 1. Put your own login and password in Login',
+    '#    and run it (the run button asks which',
+    '#    operation to run).',
+    '# 2. Copy the accessToken it answers into the',
+    '#    Authorization header (Headers, below),',
+    '#    in place of <accessToken from login>.',
+    '# 3. Run Me: it answers as that account.',
+    '',
+    'mutation Login {',
+    '  login(input: {',
+    '    login: "ann"',
+    '    password: "a long pass phrase"',
+    '    device: "GraphiQL"',
+    '  }) {',
+    '    accessToken',
+    '    refreshToken',
+    '  }',
+    '}',
+    '',
+    'query Me {',
+    '  me {',
+    '    id',
+    '    username',
+    '    email',
+    '    role',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  var exampleHeaders = JSON.stringify(
+    { Authorization: 'Bearer <accessToken from login>' },
+    null,
+    2,
+  );
+  // A link with ?query= opens on its own operation: a placeholder token there would only make
+  // it fail as UNAUTHENTICATED, so the example's header and open Headers pane go with the
+  // example alone.
+  var linked = Boolean(params.get('query'));
+
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       query: params.get('query') || undefined,
       variables: params.get('variables') || undefined,
+      defaultQuery: example,
+      defaultHeaders: linked ? undefined : exampleHeaders,
+      defaultEditorToolsVisibility: linked ? undefined : 'headers',
       onEditQuery: remember('query'),
       onEditVariables: remember('variables'),
     }),

@@ -11,7 +11,9 @@ use deadpool::Runtime;
 use diesel::ConnectionError;
 use diesel::connection::InstrumentationEvent;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
@@ -38,6 +40,16 @@ impl StatementCounter {
 pub fn build(url: &str, settings: &Settings, counter: StatementCounter) -> anyhow::Result<Pool> {
     let setup = session_setup(settings.statement_timeout);
     let mut manager_config = ManagerConfig::default();
+    // No `SELECT 1` before handing out a pooled connection (the default, `Verified`, runs one on
+    // every checkout: a round trip to PostgreSQL per request for nothing). `Fast` still drops,
+    // rather than hands out, a connection that is broken in a way the client can see without
+    // asking the server: diesel-async's recycle refuses one whose transaction manager is broken
+    // (a transaction left open or failed) or whose socket is closed (`AsyncPgConnection`'s
+    // `is_broken` asks tokio-postgres `is_closed`, which turns true as soon as its connection
+    // task sees the socket end: a database restart or a terminated backend). Only a connection
+    // cut without its socket noticing (a silent network partition) is handed out, and its first
+    // statement fails.
+    manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url| {
         let setup = setup.clone();
         let counter = counter.clone();

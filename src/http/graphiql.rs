@@ -2,7 +2,9 @@
 //! `GET /graphiql/assets/{file}` its scripts and styles, all embedded in the binary from
 //! `assets/graphiql/` (see its README for where each file comes from). Nothing is loaded from a
 //! CDN, so GraphiQL works on closed networks, and the page's Content-Security-Policy can allow
-//! Rollcall's own origin only.
+//! Rollcall's own origin only. A first visit opens on an example (in `boot.js`): sign in with
+//! `login`, put the access token in the `Authorization` header, whose pane is open, then ask
+//! for `me`.
 //!
 //! Caching: every asset URL carries a hash of the file's content (`graphiql.min.<hash>.js`), so
 //! assets can be cached for a year as `immutable` and a new binary with changed files hands out

@@ -6,9 +6,10 @@
 //! - `POST /graphql` also takes `multipart/form-data`, as the GraphQL multipart request
 //!   specification describes, to send files: the parts `operations` (the same JSON object, at
 //!   most 1 MiB), `map` (which variable each file fills), then the files; at most
-//!   [`MAX_FILES`] of them, at most [`MAX_MULTIPART_BYTES`] in all (413 beyond). Both kinds of
-//!   body go through the same steps from there on; a multipart request only adds its files to
-//!   the variables `map` names.
+//!   [`MAX_FILES`] of them, at most [`MAX_MULTIPART_BYTES`] in all (413 beyond). A multipart
+//!   request must carry one of the [`PREFLIGHT_HEADERS`], not empty (400 without): see
+//!   `read_post` for why. Both kinds of body go through the same steps from there on; a
+//!   multipart request only adds its files to the variables `map` names.
 //! - `GET /graphql` takes the same parameters in the query string and never runs a mutation
 //!   (405).
 //! - The `Accept` header picks the answer's media type: `application/graphql-response+json`
@@ -52,6 +53,17 @@ pub const MAX_MULTIPART_BYTES: usize = MAX_BODY_BYTES + crate::graphql::upload::
 /// The most files one multipart request may carry: no operation takes more than one, and
 /// [`MAX_MULTIPART_BYTES`] is sized for one.
 pub const MAX_FILES: usize = 1;
+
+/// The headers of which a multipart request must carry one, with a value that is not empty:
+/// none is a header a browser lets a page send cross-site without a CORS preflight. Rollcall's
+/// own name first; Apollo Server demands either of the other two for the same reason, so Apollo
+/// upload clients already send one (`apollo-require-preflight` by configuration, and Apollo's
+/// iOS and Kotlin clients `x-apollo-operation-name` on every request).
+pub const PREFLIGHT_HEADERS: [&str; 3] = [
+    "graphql-require-preflight",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+];
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -232,22 +244,27 @@ impl GetParams {
 
 /// Reads a POST body: a JSON object, or a multipart request carrying files.
 ///
-/// About cross-site request forgery: `multipart/form-data` is a "simple" media type, so any web
-/// page can make a visitor's browser POST it here, without the CORS preflight that
-/// `application/json` needs. Servers that authenticate with cookies must therefore demand a
-/// header a form cannot send (Apollo's `Apollo-Require-Preflight`). Rollcall does not: it has
-/// no cookies, and its credentials travel only in the `Authorization` header, which a
-/// cross-site form cannot set (and a cross-site script can set only after a preflight our CORS
-/// policy answers). A forged request therefore arrives anonymous, and can do only what anyone
-/// may do anyway (the public operations: register, sign in with a password the attacker
-/// already knows, ...), without reading the answer; all it borrows is the visitor's address,
-/// which the per-account sign-in limit does not depend on. Every operation that takes a file
-/// needs a signed-in account, so real uploads always carry `Authorization` anyway. Should a
-/// credential ever travel by itself (a cookie, or `Basic` credentials a browser replays: we
-/// send no `WWW-Authenticate` challenge, so browsers never store any), multipart requests must
-/// then demand a header a form cannot send.
+/// About cross-site request forgery: a page on any site can make its visitor's browser POST
+/// `multipart/form-data` here, with a plain `<form>` or with `fetch`: it is one of the three
+/// "simple" media types, which cross origins without a CORS preflight. The page cannot read the
+/// answer, but the operation runs all the same. Such a request carries no credential of ours
+/// (Rollcall has no cookies, and a cross-site page cannot set `Authorization` without a
+/// preflight), yet it can still run the public operations from the visitor's address: sign-in
+/// attempts or sign-ups spread over the addresses of many visitors slip under the per-address
+/// limits, and a page can make its visitors ask for password-reset mails. So a multipart request
+/// must carry one of [`PREFLIGHT_HEADERS`] with a value that is not empty: a form cannot set a
+/// header at all, and a script on another origin can set one only after a preflight, which the
+/// CORS layer answers for the configured origins alone (it lists the three headers among those
+/// it allows). The check does not depend on what the request would do, so it also holds should
+/// a credential ever travel by itself (a cookie, or `Basic` credentials a browser replays: today
+/// we send no `WWW-Authenticate` challenge, so browsers store none).
+///
+/// A JSON body needs no such header: `application/json` is not a simple media type, so a
+/// cross-site page can send it only after a preflight, and every other media type (those a
+/// form sends without one included) is refused with 415 before the body is read.
 async fn read_post(headers: &HeaderMap, body: Body) -> Result<Params, Refusal> {
     if let Some(boundary) = multipart_boundary(headers)? {
+        require_preflight_header(headers)?;
         return read_multipart(boundary, body).await;
     }
     if !is_json_content_type(headers) {
@@ -296,6 +313,26 @@ fn parse_post(bytes: &[u8]) -> Result<Params, Refusal> {
         variables: Variables::from_json(Value::Object(variables)),
         files: Vec::new(),
     })
+}
+
+/// Refuses a multipart request that carries none of [`PREFLIGHT_HEADERS`], or carries one
+/// only with an empty value (see [`read_post`]).
+fn require_preflight_header(headers: &HeaderMap) -> Result<(), Refusal> {
+    let present = PREFLIGHT_HEADERS.iter().any(|name| {
+        headers
+            .get_all(*name)
+            .iter()
+            .any(|value| !value.as_bytes().trim_ascii().is_empty())
+    });
+    if present {
+        return Ok(());
+    }
+    Err(Refusal::bad_request(format!(
+        "a multipart/form-data request must carry one of the headers {}, with a value that is \
+         not empty (such as graphql-require-preflight: 1), so that browsers refuse to send it \
+         from another site",
+        PREFLIGHT_HEADERS.join(", ")
+    )))
 }
 
 /// The boundary of a `multipart/form-data` body; `None` for other media types.

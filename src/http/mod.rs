@@ -13,14 +13,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{HeaderName, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -129,12 +129,18 @@ async fn not_found() -> Response {
         .into_response()
 }
 
+/// The CORS policy for the configured origins; none (same origin only) when there are none.
+/// Besides `Authorization` and `Content-Type`, it allows the headers a multipart request must
+/// carry ([`graphql::PREFLIGHT_HEADERS`]), so that pages of those origins can upload files.
 fn cors_layer(origins: &[axum::http::HeaderValue]) -> Option<CorsLayer> {
     (!origins.is_empty()).then(|| {
+        let preflight = graphql::PREFLIGHT_HEADERS.map(HeaderName::from_static);
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins.iter().cloned()))
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([AUTHORIZATION, CONTENT_TYPE])
+            .allow_headers(AllowHeaders::list(
+                [AUTHORIZATION, CONTENT_TYPE].into_iter().chain(preflight),
+            ))
             .max_age(Duration::from_secs(3600))
     })
 }
