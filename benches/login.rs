@@ -239,6 +239,7 @@ async fn serve_and_measure(url: &str, knobs: &Knobs) -> anyhow::Result<Measured>
         database_url: None,
         jwt_secret: None,
         jwt_previous_secret: None,
+        data_key: None,
         smtp_url: None,
     };
     let app = App::new(config, url).await?;

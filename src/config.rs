@@ -13,6 +13,8 @@
 //! | `ROLLCALL_JWT_SECRET` | — (secret) | dev: generated once, kept in the database |
 //! | `ROLLCALL_JWT_SECRET_FILE` | `--jwt-secret-file` | |
 //! | `ROLLCALL_JWT_PREVIOUS_SECRET` | — (secret) | none; still verifies tokens during a key rotation |
+//! | `ROLLCALL_DATA_KEY` | — (secret) | dev: generated once, kept in the database |
+//! | `ROLLCALL_DATA_KEY_FILE` | `--data-key-file` | |
 //! | `ROLLCALL_PUBLIC_URL` | `--public-url` | `http://<bind>` |
 //! | `ROLLCALL_CORS_ORIGINS` | `--cors-origins` | none (same origin only) |
 //! | `ROLLCALL_POOL_SIZE` | `--pool-size` | `16` |
@@ -55,7 +57,8 @@ pub const MIN_SECRET_BYTES: usize = 32;
 )]
 #[command(
     after_help = "Secrets are read from the environment only: DATABASE_URL, ROLLCALL_JWT_SECRET \
-(or the file named by ROLLCALL_JWT_SECRET_FILE), ROLLCALL_SMTP_URL."
+(or the file named by ROLLCALL_JWT_SECRET_FILE), ROLLCALL_DATA_KEY (or ROLLCALL_DATA_KEY_FILE), \
+ROLLCALL_SMTP_URL."
 )]
 pub struct Cli {
     /// What to do; `serve` when left out.
@@ -142,6 +145,10 @@ pub struct Settings {
     /// File holding the JWT signing secret (at least 32 bytes).
     #[arg(long, env = "ROLLCALL_JWT_SECRET_FILE", global = true)]
     pub jwt_secret_file: Option<PathBuf>,
+    /// File holding the data key (at least 32 bytes), which keys the HMACs of fingerprints
+    /// and PINs.
+    #[arg(long, env = "ROLLCALL_DATA_KEY_FILE", global = true)]
+    pub data_key_file: Option<PathBuf>,
     /// Public base URL of this server, used for links in mails.
     #[arg(long, env = "ROLLCALL_PUBLIC_URL", value_parser = parse_public_url, global = true)]
     pub public_url: Option<String>,
@@ -211,6 +218,10 @@ pub struct Config {
     pub jwt_secret: Option<Secret<Vec<u8>>>,
     /// The secret being rotated out: tokens it signed are still accepted.
     pub jwt_previous_secret: Option<Secret<Vec<u8>>>,
+    /// The key of the HMACs of fingerprints and PINs, from the environment or its file; `None`
+    /// in dev means "keep one in the database". A secret of its own, so that rotating the
+    /// token keys leaves enrolled fingerprints and PINs working.
+    pub data_key: Option<Secret<Vec<u8>>>,
     /// The SMTP server mail is sent through, as a lettre URL (it may hold a password); `None`
     /// in dev means "log mail instead of sending it".
     pub smtp_url: Option<Secret<String>>,
@@ -229,7 +240,16 @@ impl Config {
     /// checks the rules that involve more than one setting.
     pub fn from_env(settings: Settings) -> Result<Self, SettingError> {
         let database_url = non_empty_env("DATABASE_URL").map(Secret::new);
-        let jwt_secret = read_jwt_secret(&settings)?;
+        let jwt_secret = read_secret(
+            "ROLLCALL_JWT_SECRET",
+            "ROLLCALL_JWT_SECRET_FILE",
+            settings.jwt_secret_file.as_deref(),
+        )?;
+        let data_key = read_secret(
+            "ROLLCALL_DATA_KEY",
+            "ROLLCALL_DATA_KEY_FILE",
+            settings.data_key_file.as_deref(),
+        )?;
         let jwt_previous_secret = match non_empty_env("ROLLCALL_JWT_PREVIOUS_SECRET") {
             Some(secret) if secret.len() < MIN_SECRET_BYTES => {
                 return Err(SettingError {
@@ -244,6 +264,12 @@ impl Config {
                 name: "ROLLCALL_JWT_SECRET",
                 expected: "required in prod (or ROLLCALL_JWT_SECRET_FILE): at least 32 bytes"
                     .into(),
+            });
+        }
+        if settings.environment == Environment::Prod && data_key.is_none() {
+            return Err(SettingError {
+                name: "ROLLCALL_DATA_KEY",
+                expected: "required in prod (or ROLLCALL_DATA_KEY_FILE): at least 32 bytes".into(),
             });
         }
         let smtp_url = match non_empty_env("ROLLCALL_SMTP_URL") {
@@ -265,6 +291,7 @@ impl Config {
             database_url,
             jwt_secret,
             jwt_previous_secret,
+            data_key,
             smtp_url,
         })
     }
@@ -300,24 +327,29 @@ fn non_empty_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn read_jwt_secret(settings: &Settings) -> Result<Option<Secret<Vec<u8>>>, SettingError> {
-    let from_env = non_empty_env("ROLLCALL_JWT_SECRET").map(String::into_bytes);
-    let (name, secret) = match (&settings.jwt_secret_file, from_env) {
+/// A secret from the variable `variable` or from the file named by `file_variable` (`file`),
+/// at least [`MIN_SECRET_BYTES`] long; `None` when neither is set.
+fn read_secret(
+    variable: &'static str,
+    file_variable: &'static str,
+    file: Option<&std::path::Path>,
+) -> Result<Option<Secret<Vec<u8>>>, SettingError> {
+    let from_env = non_empty_env(variable).map(String::into_bytes);
+    let (name, secret) = match (file, from_env) {
         (Some(_), Some(_)) => {
             return Err(SettingError {
-                name: "ROLLCALL_JWT_SECRET",
-                expected: "set either ROLLCALL_JWT_SECRET or ROLLCALL_JWT_SECRET_FILE, not both"
-                    .into(),
+                name: variable,
+                expected: format!("set either {variable} or {file_variable}, not both"),
             });
         }
         (Some(path), None) => {
             let bytes = std::fs::read(path).map_err(|err| SettingError {
-                name: "ROLLCALL_JWT_SECRET_FILE",
+                name: file_variable,
                 expected: format!("a readable file ({}: {err})", path.display()),
             })?;
-            ("ROLLCALL_JWT_SECRET_FILE", trim_ascii_end(bytes))
+            (file_variable, trim_ascii_end(bytes))
         }
-        (None, Some(bytes)) => ("ROLLCALL_JWT_SECRET", bytes),
+        (None, Some(bytes)) => (variable, bytes),
         (None, None) => return Ok(None),
     };
     if secret.len() < MIN_SECRET_BYTES {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::QueryResult;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Jsonb, Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
@@ -36,17 +36,21 @@ pub enum Channel {
     SessionRevoked,
     /// Mail was queued (no payload): the mail worker wakes.
     Mail,
+    /// A live event (payload: its JSON snapshot, as stored in `live_events`): subscriptions
+    /// answer from it.
+    Live,
 }
 
 impl Channel {
     /// Every channel, in the order of [`Events`]' senders.
-    pub const ALL: [Self; 2] = [Self::SessionRevoked, Self::Mail];
+    pub const ALL: [Self; 3] = [Self::SessionRevoked, Self::Mail, Self::Live];
 
     /// The channel's name in PostgreSQL.
     pub const fn name(self) -> &'static str {
         match self {
             Self::SessionRevoked => "rollcall_session_revoked",
             Self::Mail => "rollcall_mail",
+            Self::Live => "rollcall_live",
         }
     }
 
@@ -144,6 +148,28 @@ impl Events {
         }
         Ok(())
     }
+}
+
+/// Records a live event (see the `live_events` table) and announces it on [`Channel::Live`] at
+/// commit: `kind` with the company, employee or account concerned and the `body` of the
+/// snapshot subscribers answer from.
+pub async fn publish_live(
+    conn: &mut AsyncPgConnection,
+    kind: &str,
+    company: Option<i64>,
+    employee: Option<i64>,
+    user: Option<i64>,
+    body: &serde_json::Value,
+) -> QueryResult<()> {
+    diesel::sql_query("SELECT rollcall_live_event($1, $2, $3, $4, $5)")
+        .bind::<Text, _>(kind)
+        .bind::<Nullable<BigInt>, _>(company)
+        .bind::<Nullable<BigInt>, _>(employee)
+        .bind::<Nullable<BigInt>, _>(user)
+        .bind::<Jsonb, _>(body)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Announces `payload` on `channel` to every instance when the current transaction commits.

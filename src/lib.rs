@@ -20,6 +20,7 @@ pub mod offload;
 pub mod schema;
 pub mod secret;
 pub mod system;
+pub mod workforce;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;

@@ -340,14 +340,15 @@ async fn instances_on_a_database_url_share_it_and_take_no_lock() {
         !temp.path().join("postgres").exists(),
         "no embedded cluster with DATABASE_URL"
     );
-    // Both made a dev secret when they started; the database kept one for both.
+    // Both made dev secrets (the signing secret and the data key) when they started; the
+    // database kept one of each for both.
     let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
     let secrets: i64 = server_secrets::table
         .count()
         .get_result(&mut conn)
         .await
         .expect("count");
-    assert_eq!(secrets, 1);
+    assert_eq!(secrets, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -52,3 +52,42 @@ impl Loader<LiveSessionsOf> for Loaders {
         Ok(by_user)
     }
 }
+
+/// An account that shares a company with `viewer` (the viewer travels with the key, so one
+/// request's keys all carry the same one). Loads to `()` when it does, to nothing otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SharesCompany {
+    pub viewer: UserId,
+    pub user: UserId,
+}
+
+impl Loader<SharesCompany> for Loaders {
+    type Value = ();
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[SharesCompany],
+    ) -> Result<HashMap<SharesCompany, ()>, Self::Error> {
+        let mut found = HashMap::new();
+        let mut conn = self.conn().await?;
+        let mut viewers: Vec<UserId> = keys.iter().map(|key| key.viewer).collect();
+        viewers.dedup();
+        for viewer in viewers {
+            let users: Vec<UserId> = keys
+                .iter()
+                .filter(|key| key.viewer == viewer)
+                .map(|key| key.user)
+                .collect();
+            let sharing = queries::sharing_a_company(&mut conn, viewer, &users)
+                .await
+                .map_err(shared)?;
+            found.extend(
+                sharing
+                    .into_iter()
+                    .map(|user| (SharesCompany { viewer, user }, ())),
+            );
+        }
+        Ok(found)
+    }
+}

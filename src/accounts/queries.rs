@@ -13,6 +13,7 @@ use crate::accounts::model::{
 };
 use crate::auth::identity::{AccountStatus, Role, Session, SessionId, User, UserId};
 use crate::auth::scope::Scope;
+use crate::db::contains_pattern;
 use crate::db::schema::{
     auth_events, avatars, email_tokens, login_failures, refresh_tokens, role_changes, sessions,
     users,
@@ -413,13 +414,35 @@ pub async fn notify_revoked(conn: &mut AsyncPgConnection, ids: &[SessionId]) -> 
 
 type BoxedUsers<'a> = users::BoxedQuery<'a, diesel::pg::Pg>;
 
-/// The live accounts `scope` reaches that `filter` keeps.
+/// `users.id` is a member of a company `user` is a member of (`user` itself too, if it is in
+/// one). In SQL text: the subquery reads `company_members` twice, which diesel's DSL cannot
+/// alias inside a boxed query.
+fn shares_a_company_with(
+    user: UserId,
+) -> diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    impl diesel::query_builder::QueryFragment<diesel::pg::Pg> + Send,
+> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "users.id IN (SELECT theirs.user_id FROM company_members theirs \
+         JOIN company_members mine ON mine.company_id = theirs.company_id WHERE mine.user_id = ",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(user.0)
+    .sql(")")
+}
+
+/// The live accounts `scope` reaches that `filter` keeps: at a company scope, the members of
+/// the viewer's companies.
 fn filtered_users(scope: Scope, filter: &UserFilter) -> BoxedUsers<'_> {
     let mut query = users::table
         .filter(users::deleted_at.is_null())
         .into_boxed();
-    if let Some(user) = scope.only_user() {
-        query = query.filter(users::id.eq(user));
+    match scope {
+        Scope::All => {}
+        Scope::Own(user) => query = query.filter(users::id.eq(user)),
+        Scope::Companies(user) => {
+            query = query.filter(shares_a_company_with(user));
+        }
     }
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role));
@@ -428,7 +451,7 @@ fn filtered_users(scope: Scope, filter: &UserFilter) -> BoxedUsers<'_> {
         query = query.filter(users::status.eq(status));
     }
     if let Some(search) = &filter.search {
-        let pattern = format!("%{}%", escape_like(search));
+        let pattern = contains_pattern(search);
         query = query.filter(
             users::name
                 .ilike(pattern.clone())
@@ -437,13 +460,6 @@ fn filtered_users(scope: Scope, filter: &UserFilter) -> BoxedUsers<'_> {
         );
     }
     query
-}
-
-/// Escapes `%`, `_` and `\` so a search text matches literally.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// One page of the accounts `scope` reaches, in the order of `keyset`.
@@ -676,6 +692,20 @@ pub async fn count_auth_events(
     user: UserId,
 ) -> QueryResult<i64> {
     events_of(scope, user).count().get_result(conn).await
+}
+
+/// Which of `users` share a company with `viewer`.
+pub async fn sharing_a_company(
+    conn: &mut AsyncPgConnection,
+    viewer: UserId,
+    users: &[UserId],
+) -> QueryResult<Vec<UserId>> {
+    users::table
+        .filter(users::id.eq_any(users))
+        .filter(shares_a_company_with(viewer))
+        .select(users::id)
+        .load(conn)
+        .await
 }
 
 /// Whether `user` ever had a session (live or ended) from this device name and user agent.

@@ -19,6 +19,7 @@ use crate::db::schema::server_secrets;
 use crate::secret::Secret;
 
 const JWT_SECRET_NAME: &str = "jwt";
+const DATA_KEY_NAME: &str = "data";
 
 /// A signing key and the id (`kid`) tokens carry to name it.
 #[derive(Debug, Clone)]
@@ -45,20 +46,35 @@ pub struct Keys {
     pub previous: Option<SigningKey>,
     refresh: Secret<[u8; 32]>,
     codes: Secret<[u8; 32]>,
+    /// Keys the HMACs of stored personal data (fingerprints, PINs): not derived from the
+    /// signing secret, so rotating that leaves them working.
+    data: Secret<Vec<u8>>,
 }
 
 impl Keys {
-    /// The configured secret, or in dev the one shared through the database.
+    /// The configured secrets, or in dev the ones shared through the database.
     pub async fn load(config: &Config, conn: &mut AsyncPgConnection) -> QueryResult<Self> {
         let jwt = match &config.jwt_secret {
             Some(secret) => secret.clone(),
             None => Secret::new(shared_secret(conn, JWT_SECRET_NAME).await?),
         };
-        Ok(Self::from_secrets(jwt, config.jwt_previous_secret.clone()))
+        let data = match &config.data_key {
+            Some(key) => key.clone(),
+            None => Secret::new(shared_secret(conn, DATA_KEY_NAME).await?),
+        };
+        Ok(Self::from_secrets(
+            jwt,
+            config.jwt_previous_secret.clone(),
+            data,
+        ))
     }
 
-    /// Keys from a signing secret and, during a rotation, the previous one.
-    pub fn from_secrets(current: Secret<Vec<u8>>, previous: Option<Secret<Vec<u8>>>) -> Self {
+    /// Keys from a signing secret, during a rotation the previous one, and the data key.
+    pub fn from_secrets(
+        current: Secret<Vec<u8>>,
+        previous: Option<Secret<Vec<u8>>>,
+        data: Secret<Vec<u8>>,
+    ) -> Self {
         let refresh = Secret::new(derive(current.expose(), "refresh-token-successor"));
         let codes = Secret::new(derive(current.expose(), "mailed-codes"));
         Self {
@@ -66,6 +82,7 @@ impl Keys {
             previous: previous.map(SigningKey::new),
             refresh,
             codes,
+            data,
         }
     }
 
@@ -84,6 +101,13 @@ impl Keys {
     /// HMAC-SHA256 of `message` under the key for mailed tokens and codes.
     pub fn code_mac(&self, message: &[u8]) -> [u8; 32] {
         mac(self.codes.expose(), message)
+    }
+
+    /// HMAC-SHA256 of `message` under the data key, labelled with its `purpose`.
+    pub fn data_mac(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
+        let mut labelled = format!("rollcall/{purpose}:").into_bytes();
+        labelled.extend_from_slice(message);
+        mac(self.data.expose(), &labelled)
     }
 }
 
@@ -124,7 +148,13 @@ mod tests {
 
     #[test]
     fn derived_keys_differ_from_the_secret_and_each_other() {
-        let keys = Keys::from_secrets(Secret::new(vec![7; 32]), None);
+        let keys = Keys::from_secrets(Secret::new(vec![7; 32]), None, Secret::new(vec![8; 32]));
+        assert_ne!(
+            keys.data_mac("pin", b"x"),
+            keys.data_mac("fingerprint", b"x")
+        );
+        let rotated = Keys::from_secrets(Secret::new(vec![9; 32]), None, Secret::new(vec![8; 32]));
+        assert_eq!(keys.data_mac("pin", b"x"), rotated.data_mac("pin", b"x"));
         assert_ne!(keys.refresh_mac(b"x"), keys.code_mac(b"x"));
         assert_ne!(keys.refresh.expose().as_slice(), [7u8; 32].as_slice());
         assert_eq!(keys.current.kid.len(), 16);

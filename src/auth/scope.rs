@@ -6,8 +6,9 @@
 //! never loaded and then filtered in Rust: what is out of scope is simply not found (queries
 //! answer null, mutations NOT_FOUND), so nobody learns that it exists.
 //!
-//! Today a scope is the viewer's own rows or everything; companies will add "the companies the
-//! viewer is a member of".
+//! A scope is the viewer's own rows, the rows of the companies the viewer is a member of, or
+//! everything. The conventions of the domain areas: employees (level 3) reach their own
+//! records, managers and head managers (4–5) their companies, owners and admins (6+) all.
 
 use crate::auth::guards::Level;
 use crate::auth::identity::UserId;
@@ -19,6 +20,8 @@ use crate::error::AppResult;
 pub enum Scope {
     /// Only rows of this account (the viewer's own).
     Own(UserId),
+    /// Rows of the companies this account is a member of.
+    Companies(UserId),
     /// Every row.
     All,
 }
@@ -35,10 +38,24 @@ impl Scope {
         })
     }
 
-    /// The one account the scope is limited to, or `None` for every account.
+    /// The scope of the domain areas: the viewer's own records below level 4, its companies
+    /// at 4 and 5, everything from 6. UNAUTHENTICATED for an anonymous viewer.
+    pub fn of_staff(viewer: &Viewer) -> AppResult<Self> {
+        let signed_in = viewer.require()?;
+        let user = signed_in.user.id;
+        Ok(match viewer.level() {
+            level if level >= Level::Owner => Self::All,
+            level if level >= Level::Manager => Self::Companies(user),
+            _ => Self::Own(user),
+        })
+    }
+
+    /// The one account the scope is limited to, or `None` for every account. Only for the
+    /// rows that belong to accounts alone (sessions, the security history): a company scope
+    /// reaches no other account's.
     pub fn only_user(self) -> Option<UserId> {
         match self {
-            Self::Own(user) => Some(user),
+            Self::Own(user) | Self::Companies(user) => Some(user),
             Self::All => None,
         }
     }

@@ -152,6 +152,7 @@ mod tests {
         Keys::from_secrets(
             Secret::new(b"0123456789abcdef0123456789abcdef".to_vec()),
             None,
+            Secret::new(vec![3; 32]),
         )
     }
 
@@ -170,7 +171,7 @@ mod tests {
         let keys = keys();
         let (old, _) = issue_access(&keys, 7, 9, Utc::now() - Duration::hours(1)).expect("token");
         assert_eq!(verify_access(&keys, &old), Err(TokenError::Expired));
-        let other = Keys::from_secrets(Secret::new(vec![1; 32]), None);
+        let other = Keys::from_secrets(Secret::new(vec![1; 32]), None, Secret::new(vec![3; 32]));
         let (forged, _) = issue_access(&other, 7, 9, Utc::now()).expect("token");
         assert_eq!(verify_access(&keys, &forged), Err(TokenError::Invalid));
         assert_eq!(
@@ -186,6 +187,7 @@ mod tests {
         let rotated = Keys::from_secrets(
             Secret::new(vec![2; 32]),
             Some(Secret::new(b"0123456789abcdef0123456789abcdef".to_vec())),
+            Secret::new(vec![3; 32]),
         );
         assert!(verify_access(&rotated, &token).is_ok());
     }

@@ -15,6 +15,7 @@ use axum::http::header::AUTHORIZATION;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{Duration, Utc};
+use sha2::{Digest, Sha256};
 
 use crate::app::App;
 use crate::auth::guards::Level;
@@ -81,28 +82,61 @@ pub struct SignedIn {
     pub session: Session,
 }
 
-/// Who makes the request. Cheap to clone.
+/// The prefix of every kiosk token. No JWT starts with it (their header is base64 JSON,
+/// `eyJ`), so a bearer token is told apart without being tried as the other kind.
+pub const KIOSK_TOKEN_PREFIX: &str = "rck_";
+
+/// A kiosk signed in with its token: a company's shared clock-in terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KioskCredential {
+    pub kiosk: i64,
+    pub company: i64,
+}
+
+/// Who makes the request: an account, a kiosk, or nobody. Cheap to clone.
 #[derive(Debug, Clone, Default)]
-pub struct Viewer(Option<Arc<SignedIn>>);
+pub struct Viewer {
+    account: Option<Arc<SignedIn>>,
+    kiosk: Option<KioskCredential>,
+}
 
 /// The viewer of requests that carry no valid token.
-pub static ANONYMOUS: Viewer = Viewer(None);
+pub static ANONYMOUS: Viewer = Viewer {
+    account: None,
+    kiosk: None,
+};
 
 impl Viewer {
     pub fn signed_in(user: User, session: Session) -> Self {
-        Self(Some(Arc::new(SignedIn { user, session })))
+        Self {
+            account: Some(Arc::new(SignedIn { user, session })),
+            kiosk: None,
+        }
     }
 
-    /// The viewer's permission level.
+    /// A kiosk.
+    pub fn kiosk_viewer(kiosk: KioskCredential) -> Self {
+        Self {
+            account: None,
+            kiosk: Some(kiosk),
+        }
+    }
+
+    /// The viewer's permission level (a kiosk has none: what it may call is listed apart).
     pub fn level(&self) -> Level {
-        self.0
+        self.account
             .as_ref()
             .map_or(Level::Anonymous, |s| Level::of_account(&s.user))
     }
 
     /// The signed-in account and session, if any.
     pub fn get(&self) -> Option<&SignedIn> {
-        self.0.as_deref()
+        self.account.as_deref()
+    }
+
+    /// The kiosk making the request, if it is one.
+    pub fn kiosk(&self) -> Option<KioskCredential> {
+        self.kiosk
     }
 
     pub fn user_id(&self) -> Option<UserId> {
@@ -138,6 +172,17 @@ pub async fn authenticate(
 }
 
 async fn resolve(app: &App, token: &str) -> AppResult<Viewer> {
+    if token.starts_with(KIOSK_TOKEN_PREFIX) {
+        let mut conn = app.pool.get().await?;
+        let hash = Sha256::digest(token.as_bytes());
+        let (kiosk, company, revoked) = queries::kiosk_by_token_hash(&mut conn, &hash)
+            .await?
+            .ok_or_else(|| unauthenticated(TokenError::Invalid.reason()))?;
+        if revoked {
+            return Err(unauthenticated("SESSION_REVOKED"));
+        }
+        return Ok(Viewer::kiosk_viewer(KioskCredential { kiosk, company }));
+    }
     let claims =
         tokens::verify_access(&app.keys, token).map_err(|err| unauthenticated(err.reason()))?;
     let mut conn = app.pool.get().await?;

@@ -15,6 +15,16 @@ use crate::secret::Secret;
 use embedded::{Embedded, EmbeddedServer};
 pub use pool::{DbConn, Pool};
 
+/// An `ILIKE` pattern matching text that contains `text` literally: `%`, `_` and `\` in it are
+/// escaped.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// The name of the database the embedded cluster serves.
 pub const EMBEDDED_DATABASE: &str = "rollcall";
 

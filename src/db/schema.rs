@@ -41,6 +41,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Clock-in and clock-out retries: a key answers the session its first use made, for 24 hours.
+    clock_idempotency_keys (employee_id, key) {
+        /// Whose clock it was.
+        employee_id -> Int8,
+        /// The client's idempotency key, unique per employee.
+        key -> Text,
+        /// The operation and its arguments: the same key with others is refused.
+        request -> Text,
+        /// The session the first use answered.
+        session_id -> Int8,
+        /// When the key was first used.
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Organisations (an office, a studio, a school): their people work in their time zone.
+    companies (id) {
+        /// The company id.
+        id -> Int8,
+        /// Display name, unique ignoring case.
+        name -> Text,
+        /// IANA time zone of its calendar days, e.g. Europe/Madrid.
+        time_zone -> Text,
+        /// When the company was created.
+        created_at -> Timestamptz,
+        /// When the company last changed.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Which accounts belong to which companies: managers act in the companies they are members of.
+    company_members (company_id, user_id) {
+        /// The company.
+        company_id -> Int8,
+        /// The member account.
+        user_id -> Int8,
+        /// When the account joined the company.
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     /// Single-use links and codes sent by mail: email confirmation, email change, password reset.
     email_tokens (id) {
         /// The token id.
@@ -61,6 +105,96 @@ diesel::table! {
         used_at -> Nullable<Timestamptz>,
         /// Wrong guesses so far (codes are void after five).
         failed_attempts -> Int4,
+    }
+}
+
+diesel::table! {
+    /// People whose time is kept, each in one company for life; optionally linked to a member account.
+    employees (id) {
+        /// The employee id.
+        id -> Int8,
+        /// The company the employee works for; never changes.
+        company_id -> Int8,
+        /// Full name; NULL once erased.
+        name -> Nullable<Text>,
+        /// Contact address, if any; NULL once erased.
+        email -> Nullable<Text>,
+        /// Hours to work in a year, 0 to 8784.
+        annual_hours -> Int4,
+        /// The member account that is this employee, if any (one employee per account and company).
+        user_id -> Nullable<Int8>,
+        /// False once archived: no more clock-ins.
+        active -> Bool,
+        /// HMAC of the enrolled fingerprint signature under the data key; unique per company.
+        fingerprint_mac -> Nullable<Bytea>,
+        /// HMAC of the kiosk PIN (with the employee id) under the data key.
+        pin_mac -> Nullable<Bytea>,
+        /// When the person asked to be forgotten: name, email, fingerprint and PIN are gone; sessions stay.
+        erased_at -> Nullable<Timestamptz>,
+        /// When the employee was created.
+        created_at -> Timestamptz,
+        /// When the employee last changed.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// What kiosks did: clocks (kind set) and wrong PINs (kind NULL), for repeats and the PIN limit.
+    kiosk_clocks (id) {
+        /// The record id.
+        id -> Int8,
+        /// The kiosk.
+        kiosk_id -> Int8,
+        /// The employee matched.
+        employee_id -> Int8,
+        /// CLOCK_IN or CLOCK_OUT; NULL for a wrong PIN.
+        kind -> Nullable<Text>,
+        /// The session clocked.
+        session_id -> Nullable<Int8>,
+        /// When.
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Shared clock-in terminals of a company, each signed in with a token of its own.
+    kiosks (id) {
+        /// The kiosk id.
+        id -> Int8,
+        /// The company whose employees clock in there.
+        company_id -> Int8,
+        /// Where it stands, e.g. Front door.
+        name -> Text,
+        /// SHA-256 of the kiosk token (shown once when registered).
+        token_hash -> Bytea,
+        /// The account that registered it.
+        created_by -> Nullable<Int8>,
+        /// When it was registered.
+        created_at -> Timestamptz,
+        /// When it last clocked someone in or out.
+        last_used_at -> Nullable<Timestamptz>,
+        /// When its token stopped working.
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Events for live subscriptions, as announced on channel rollcall_live; read back after a lost listener; pruned after 7 days.
+    live_events (id) {
+        /// The event id (not in commit order).
+        id -> Int8,
+        /// CLOCK_IN, CLOCK_OUT, CREATED, UPDATED, DELETED, or SCOPE (an account's access changed).
+        kind -> Text,
+        /// The company concerned.
+        company_id -> Nullable<Int8>,
+        /// The employee concerned.
+        employee_id -> Nullable<Int8>,
+        /// For SCOPE: the account whose access changed.
+        user_id -> Nullable<Int8>,
+        /// The snapshot subscribers answer from, as notified.
+        payload -> Jsonb,
+        /// When the event was written (wall clock).
+        created_at -> Timestamptz,
     }
 }
 
@@ -214,17 +348,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Edit history of work sessions, written by a trigger: every update and deletion, and manual creations (clock-outs are not edits).
+    work_session_changes (id) {
+        /// The change id.
+        id -> Int8,
+        /// The session changed (it may be deleted since).
+        session_id -> Int8,
+        /// Whose session it is.
+        employee_id -> Int8,
+        /// CREATED, UPDATED or DELETED.
+        kind -> Text,
+        /// Who made the change (transaction setting rollcall.actor_id).
+        actor_id -> Nullable<Int8>,
+        /// When.
+        at -> Timestamptz,
+        /// The session before the change (NULL for a creation).
+        before -> Nullable<Jsonb>,
+        /// The session after the change (NULL for a deletion).
+        after -> Nullable<Jsonb>,
+        /// Why (transaction setting rollcall.reason).
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Time worked: from a clock-in to its clock-out (open while ended_at is NULL).
+    work_sessions (id) {
+        /// The session id.
+        id -> Int8,
+        /// Who worked.
+        employee_id -> Int8,
+        /// When the work started (the database clock for clock-ins).
+        started_at -> Timestamptz,
+        /// When it ended; NULL while open.
+        ended_at -> Nullable<Timestamptz>,
+        /// CLOCK (the person clocked in), KIOSK (at a kiosk) or MANUAL (entered or backdated by a manager).
+        source -> Text,
+        /// The account that made the session, if any.
+        created_by -> Nullable<Int8>,
+        /// A note, at most 500 characters.
+        note -> Nullable<Text>,
+        /// When the row was written.
+        created_at -> Timestamptz,
+        /// When the row last changed.
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(auth_events -> sessions (session_id));
+diesel::joinable!(clock_idempotency_keys -> employees (employee_id));
+diesel::joinable!(company_members -> companies (company_id));
+diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(employees -> companies (company_id));
+diesel::joinable!(kiosk_clocks -> employees (employee_id));
+diesel::joinable!(kiosk_clocks -> kiosks (kiosk_id));
+diesel::joinable!(kiosks -> companies (company_id));
+diesel::joinable!(kiosks -> users (created_by));
 diesel::joinable!(login_failures -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> avatars (avatar_hash));
+diesel::joinable!(work_session_changes -> employees (employee_id));
+diesel::joinable!(work_session_changes -> users (actor_id));
+diesel::joinable!(work_sessions -> employees (employee_id));
+diesel::joinable!(work_sessions -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     auth_events,
     avatars,
+    clock_idempotency_keys,
+    companies,
+    company_members,
     email_tokens,
+    employees,
+    kiosk_clocks,
+    kiosks,
+    live_events,
     login_failures,
     outbox_mails,
     refresh_tokens,
@@ -232,4 +433,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_secrets,
     sessions,
     users,
+    work_session_changes,
+    work_sessions,
 );

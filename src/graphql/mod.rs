@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod context;
+pub mod deletion;
 pub mod document;
 pub mod introspection;
 pub mod loaders;

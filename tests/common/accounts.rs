@@ -30,13 +30,31 @@ pub const LOGIN: &str = "mutation ($input: LoginInput) {
     }
 }";
 
+/// The company every test account belongs to unless its test says otherwise, as the
+/// workforce migration put existing staff in one: managers see the accounts of their companies.
+pub const DEFAULT_COMPANY: &str = "Default";
+
 impl TestApp {
-    /// Creates an account with `role` and `status` directly in the database.
+    /// Creates an account with `role` and `status` directly in the database, a member of the
+    /// [`DEFAULT_COMPANY`].
     pub async fn create_account(
         &self,
         username: &str,
         role: Role,
         status: AccountStatus,
+    ) -> String {
+        self.create_account_in(username, role, status, Some(DEFAULT_COMPANY))
+            .await
+    }
+
+    /// Creates an account with `role` and `status` directly in the database, a member of
+    /// `company` (made if missing, in UTC), or of none.
+    pub async fn create_account_in(
+        &self,
+        username: &str,
+        role: Role,
+        status: AccountStatus,
+        company: Option<&str>,
     ) -> String {
         let hash = self
             .app
@@ -59,6 +77,18 @@ impl TestApp {
         )
         .await
         .expect("insert user");
+        if let Some(company) = company {
+            self.sql(&format!(
+                "INSERT INTO companies (name, time_zone) VALUES ('{company}', 'UTC') ON CONFLICT DO NOTHING"
+            ))
+            .await;
+            self.sql(&format!(
+                "INSERT INTO company_members (company_id, user_id) \
+                 SELECT id, {} FROM companies WHERE name = '{company}'",
+                user.id
+            ))
+            .await;
+        }
         user.id.to_string()
     }
 

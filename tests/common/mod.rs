@@ -221,6 +221,7 @@ impl TestApp {
             database_url: None,
             jwt_secret: None,
             jwt_previous_secret: None,
+            data_key: None,
             smtp_url: None,
         };
         change(&mut config);

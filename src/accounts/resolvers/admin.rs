@@ -108,7 +108,7 @@ impl AdminQuery {
             before,
         }
         .page_in(&keyset)?;
-        let scope = Scope::of(ctx.viewer(), Level::Manager)?;
+        let scope = Scope::of_staff(ctx.viewer())?;
         let filter = filter.unwrap_or_default();
         let filter = UserFilter {
             role: filter.role,
@@ -218,7 +218,8 @@ impl AdminMutation {
         status: AccountStatus,
     ) -> Result<User> {
         let target = UserId::parse("userId", &user_id)?;
-        Ok(admin::set_status(ctx.app(), ctx.viewer(), target, status).await?)
+        let scope = Scope::of_staff(ctx.viewer())?;
+        Ok(admin::set_status(ctx.app(), ctx.viewer(), scope, target, status).await?)
     }
 
     /// Changes an account's role, following the role rules. Demoting an OWNER answers a
@@ -231,8 +232,9 @@ impl AdminMutation {
         role: Role,
     ) -> Result<SetUserRoleResult> {
         let target = UserId::parse("userId", &user_id)?;
+        let scope = Scope::of_staff(ctx.viewer())?;
         Ok(
-            match admin::set_role(ctx.app(), ctx.viewer(), target, role).await? {
+            match admin::set_role(ctx.app(), ctx.viewer(), scope, target, role).await? {
                 RoleOutcome::Applied(user) => SetUserRoleResult::User(user),
                 RoleOutcome::Requested(request) => {
                     SetUserRoleResult::RoleChange(RoleChange(request))

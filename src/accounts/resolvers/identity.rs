@@ -29,7 +29,7 @@ impl IdentityQuery {
     #[graphql(guard = "MinLevel(Level::Manager)")]
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
         let id = UserId::parse("id", &id)?;
-        let scope = Scope::of(ctx.viewer(), Level::Manager)?;
+        let scope = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
         Ok(queries::live_user_in(&mut conn, scope, id)
             .await
@@ -39,7 +39,7 @@ impl IdentityQuery {
     /// The account with this username (managers and up).
     #[graphql(guard = "MinLevel(Level::Manager)")]
     async fn user_by_username(&self, ctx: &Context<'_>, username: String) -> Result<Option<User>> {
-        let scope = Scope::of(ctx.viewer(), Level::Manager)?;
+        let scope = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
         let username = username.trim().to_lowercase();
         Ok(

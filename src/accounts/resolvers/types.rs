@@ -4,12 +4,13 @@
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::Utc;
 
-use crate::accounts::loaders::LiveSessionsOf;
+use crate::accounts::loaders::{LiveSessionsOf, SharesCompany};
 use crate::accounts::model::{AuthEventRow, RoleChangeRow};
 use crate::accounts::service::avatar;
 use crate::accounts::service::identity::SignIn;
 use crate::auth::guards::{Level, SelfOr};
 use crate::auth::identity::{AccountStatus, Role, Session, User};
+use crate::auth::scope::Scope;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
 
@@ -66,10 +67,27 @@ impl User {
         &self.name
     }
 
-    /// Email address (the account itself, and managers and up).
+    /// Email address: of the account itself; for managers and head managers, of the members
+    /// of their companies (null for others); for owners and admins, of anyone.
     #[graphql(guard = "SelfOr { user: self.id, level: Level::Manager }")]
-    async fn email(&self) -> Option<&str> {
-        self.email.as_deref()
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let viewer = ctx.viewer();
+        let visible = match Scope::of_staff(viewer)? {
+            Scope::All => true,
+            Scope::Own(user) => user == self.id,
+            Scope::Companies(user) => {
+                user == self.id
+                    || ctx
+                        .loader()
+                        .load_one(SharesCompany {
+                            viewer: user,
+                            user: self.id,
+                        })
+                        .await?
+                        .is_some()
+            }
+        };
+        Ok(self.email.as_deref().filter(|_| visible))
     }
 
     /// What the account may do.

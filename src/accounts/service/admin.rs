@@ -24,6 +24,7 @@ use crate::accounts::service::audit::{self, record_change};
 use crate::accounts::service::checks::verify_password;
 use crate::app::App;
 use crate::auth::identity::{AccountStatus, Role, User, UserId};
+use crate::auth::scope::Scope;
 use crate::auth::viewer::{SignedIn, Viewer};
 use crate::error::{AppError, AppResult, OnConstraint};
 
@@ -101,15 +102,16 @@ async fn keep_last_privileged(
     Ok(())
 }
 
-/// The live target of an administration, refused unless it ranks below the actor.
+/// The live target of an administration, if `scope` reaches it; refused unless it ranks
+/// below the actor.
 async fn target_below(
     conn: &mut AsyncPgConnection,
+    scope: Scope,
     actor: &User,
     target: UserId,
 ) -> AppResult<User> {
-    let user = queries::user_by_id(conn, target)
+    let user = queries::live_user_in(conn, scope, target)
         .await?
-        .filter(|user| user.deleted_at.is_none())
         .ok_or(AppError::NotFound("user"))?;
     if user.id == actor.id {
         return Err(own_account());
@@ -123,10 +125,12 @@ async fn target_below(
     Ok(user)
 }
 
-/// Sets the status of account `target` (ranking below the viewer). INACTIVE ends its sessions.
+/// Sets the status of account `target` (ranking below the viewer, within `scope`). INACTIVE
+/// ends its sessions.
 pub async fn set_status(
     app: &App,
     viewer: &Viewer,
+    scope: Scope,
     target: UserId,
     status: AccountStatus,
 ) -> AppResult<User> {
@@ -140,7 +144,7 @@ pub async fn set_status(
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
         lock_privileged(conn).await?;
-        let user = target_below(conn, actor, target).await?;
+        let user = target_below(conn, scope, actor, target).await?;
         if user.status == status {
             return Ok(user);
         }
@@ -170,11 +174,12 @@ pub async fn set_status(
     .await
 }
 
-/// Changes the role of account `target`, following the role rules (see the module
-/// documentation).
+/// Changes the role of account `target` (within `scope`), following the role rules (see the
+/// module documentation).
 pub async fn set_role(
     app: &App,
     viewer: &Viewer,
+    scope: Scope,
     target: UserId,
     role: Role,
 ) -> AppResult<RoleOutcome> {
@@ -185,9 +190,8 @@ pub async fn set_role(
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
         lock_privileged(conn).await?;
-        let user = queries::user_by_id(conn, target)
+        let user = queries::live_user_in(conn, scope, target)
             .await?
-            .filter(|user| user.deleted_at.is_none())
             .ok_or(AppError::NotFound("user"))?;
         if user.role == role {
             return Ok(RoleOutcome::Applied(user));
@@ -334,7 +338,7 @@ async fn delete(app: &App, actor: &SignedIn, target: UserId) -> AppResult<bool> 
         let user = if target == actor.user.id {
             actor.user.clone()
         } else {
-            target_below(conn, &actor.user, target).await?
+            target_below(conn, Scope::All, &actor.user, target).await?
         };
         keep_last_privileged(conn, &user, user.role, user.status, true).await?;
         let ended = queries::revoke_sessions(conn, user.id, None, None, "account deleted").await?;
