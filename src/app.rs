@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::events::Events;
 use crate::http::metrics::Metrics;
 use crate::lifecycle::Lifecycle;
+use crate::live::LiveHub;
 use crate::offload::Offload;
 use crate::secret::Secret;
 
@@ -31,8 +32,10 @@ pub struct App {
     pub metrics: Metrics,
     /// Shutdown signal and the connections and sockets to wait for.
     pub lifecycle: Lifecycle,
-    /// Events from every instance (sessions ended elsewhere, mail queued).
+    /// Events from every instance (sessions ended elsewhere, mail queued, live events).
     pub events: Events,
+    /// Live events parsed once, for subscriptions.
+    pub live: LiveHub,
 }
 
 impl App {
@@ -54,8 +57,19 @@ impl App {
             metrics: Metrics::new(),
             lifecycle: Lifecycle::default(),
             events: Events::new(),
+            live: LiveHub::new(),
             database_url: Secret::new(database_url.to_owned()),
         }))
+    }
+}
+
+impl App {
+    /// Starts the instance's one listening connection, and the live hub that reads it.
+    pub fn start_listening(&self) {
+        self.events
+            .spawn_listener(self.database_url.clone(), &self.lifecycle);
+        self.live
+            .spawn(&self.events, self.pool.clone(), &self.lifecycle);
     }
 }
 

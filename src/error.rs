@@ -287,6 +287,25 @@ impl<T> OnConstraint<T> for Result<T, DieselError> {
     }
 }
 
+/// RATE_LIMITED once `count` attempts (the oldest at `oldest`) fill `limit` within `window`,
+/// with the seconds until the oldest leaves the window.
+pub fn check_limit(
+    count: i64,
+    oldest: Option<chrono::DateTime<chrono::Utc>>,
+    limit: i64,
+    window: chrono::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    if count < limit {
+        return Ok(());
+    }
+    let free_at = oldest.unwrap_or(now) + window;
+    let retry_after = (free_at - now).num_seconds().max(1);
+    Err(AppError::RateLimited {
+        retry_after: u64::try_from(retry_after).unwrap_or(1),
+    })
+}
+
 /// An error shared by every field a DataLoader batch served (loaders need `Clone` errors).
 #[derive(Debug, Clone)]
 pub struct SharedError(std::sync::Arc<AppError>);

@@ -172,6 +172,24 @@ pub async fn publish_live(
     Ok(())
 }
 
+/// Tells an account's live subscriptions, on every instance, that what it may see changed (its
+/// role, status, or membership of `company`): they read their reach again.
+pub async fn announce_access_change(
+    conn: &mut AsyncPgConnection,
+    user: i64,
+    company: Option<i64>,
+) -> QueryResult<()> {
+    publish_live(
+        conn,
+        "SCOPE",
+        company,
+        None,
+        Some(user),
+        &serde_json::json!({}),
+    )
+    .await
+}
+
 /// Announces `payload` on `channel` to every instance when the current transaction commits.
 pub async fn notify(
     conn: &mut AsyncPgConnection,

@@ -15,6 +15,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod lifecycle;
+pub mod live;
 pub mod mail;
 pub mod offload;
 pub mod schema;

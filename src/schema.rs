@@ -1,6 +1,6 @@
 //! The assembly: the one place that names every area. The GraphQL schema merged from the
-//! areas' roots, the root fields open to anyone, the HTTP routes areas serve themselves and
-//! the background jobs. Adding an area is one line in each of these; the shared layers below
+//! areas' roots, the root fields open to anyone and to kiosks, the HTTP routes areas serve
+//! themselves and the background jobs. Adding an area is one line in each of these; the shared layers below
 //! (`http`, `graphql`, `auth`, `db`, `events`, `mail`, …) never name an area.
 
 use std::sync::Arc;
@@ -9,31 +9,38 @@ use std::time::Duration;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use axum::Router;
 
-use crate::accounts;
 use crate::accounts::resolvers::{AccountsMutation, AccountsQuery};
 use crate::app::{self, App};
 use crate::graphql::{self, Api};
 use crate::http::HttpState;
 use crate::system::resolvers::{SystemQuery, SystemSubscription};
+use crate::workforce::resolvers::{WorkforceMutation, WorkforceQuery, WorkforceSubscription};
+use crate::{accounts, system, workforce};
 
 /// Every query field, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct Query(SystemQuery, AccountsQuery);
+pub struct Query(SystemQuery, AccountsQuery, WorkforceQuery);
 
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation);
+pub struct Mutation(AccountsMutation, WorkforceMutation);
 
 /// Every subscription, merged from the areas. Subscriptions are served over WebSocket at
 /// `/graphql/ws` (graphql-transport-ws).
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(SystemSubscription);
+pub struct Subscription(SystemSubscription, WorkforceSubscription);
 
 /// The schema type.
 pub type RollcallSchema = Schema<Query, Mutation, Subscription>;
 
 /// Root fields anyone may call, from every area.
 const PUBLIC_OPERATIONS: &[&[&str]] = &[accounts::resolvers::PUBLIC_OPERATIONS];
+
+/// Root fields a kiosk token may call, from every area.
+const KIOSK_OPERATIONS: &[&[&str]] = &[
+    system::resolvers::KIOSK_OPERATIONS,
+    workforce::resolvers::KIOSK_OPERATIONS,
+];
 
 /// The schema with its limits and extensions but no data: enough to export the SDL.
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
@@ -52,7 +59,11 @@ pub fn sdl() -> String {
 /// The API served to clients, on `app`.
 pub fn api(app: Arc<App>) -> Api {
     let schema = graphql::for_serving(builder(), app).finish();
-    Api::new(schema, &PUBLIC_OPERATIONS.concat())
+    Api::new(
+        schema,
+        &PUBLIC_OPERATIONS.concat(),
+        &KIOSK_OPERATIONS.concat(),
+    )
 }
 
 /// What the HTTP handlers get: the application and its API.
@@ -68,19 +79,24 @@ pub fn router(app: Arc<App>) -> Router {
     crate::http::router(http_state(app), accounts::media::routes())
 }
 
-/// How often stale unconfirmed accounts are looked for.
-const STALE_ACCOUNTS_INTERVAL: Duration = Duration::from_secs(3600);
+/// How often the periodic clean-ups run.
+const CLEAN_UP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Starts the background work of a serving instance, but the mail worker (`serve` starts it;
 /// tests deliver mail when they choose): the cross-instance event listener and each area's
 /// periodic jobs. Each stops when the server shuts down.
 pub fn start_background(app: &Arc<App>) {
-    app.events
-        .spawn_listener(app.database_url.clone(), &app.lifecycle);
+    app.start_listening();
     app::spawn_periodic(
         app,
         "removing stale unconfirmed accounts",
-        STALE_ACCOUNTS_INTERVAL,
+        CLEAN_UP_INTERVAL,
         accounts::service::identity::remove_stale_unconfirmed,
+    );
+    app::spawn_periodic(
+        app,
+        "pruning live events and idempotency keys",
+        CLEAN_UP_INTERVAL,
+        workforce::service::clock::prune,
     );
 }

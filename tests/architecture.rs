@@ -14,6 +14,7 @@ const SHARED: &[&str] = &[
     "graphql",
     "http",
     "lifecycle",
+    "live",
     "mail",
     "offload",
     "secret",

@@ -274,16 +274,12 @@ BEGIN
             VALUES (OLD.id, OLD.employee_id, 'DELETED', actor, to_jsonb(OLD), why);
     END IF;
     SELECT * INTO emp FROM employees WHERE id = row_.employee_id;
-    SELECT jsonb_build_object('id', u.id, 'username', u.username, 'name', u.name) INTO who
-        FROM users u WHERE u.id = actor;
+    SELECT to_jsonb(u) - 'password_hash' INTO who FROM users u WHERE u.id = actor;
     PERFORM rollcall_live_event(kind, emp.company_id, emp.id, NULL, jsonb_build_object(
         'sessionId', row_.id,
-        'session', CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE jsonb_build_object(
-            'id', NEW.id, 'employeeId', NEW.employee_id, 'start', NEW.started_at,
-            'end', NEW.ended_at, 'source', NEW.source, 'createdBy', NEW.created_by,
-            'note', NEW.note) END,
-        'employee', jsonb_build_object('id', emp.id, 'companyId', emp.company_id,
-            'name', emp.name, 'active', emp.active, 'userId', emp.user_id),
+        'session', CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END,
+        'employee', to_jsonb(emp) - 'fingerprint_mac' - 'pin_mac'
+            || jsonb_build_object('has_fingerprint', emp.fingerprint_mac IS NOT NULL),
         'actor', who));
     RETURN NULL;
 END $$;

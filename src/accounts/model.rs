@@ -111,6 +111,15 @@ pub struct RoleChangeRow {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The orders of the list of accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserOrder {
+    Username,
+    Name,
+    Newest,
+    Oldest,
+}
+
 /// How the list of accounts is filtered.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {

@@ -9,9 +9,10 @@ use ipnet::IpNet;
 
 use crate::accounts::model::{
     AuthEventRow, ClientInfo, EmailToken, NewAuthEvent, NewUser, RefreshToken, RoleChangeRow,
-    TokenPurpose, UserFilter,
+    TokenPurpose, UserFilter, UserOrder,
 };
 use crate::auth::identity::{AccountStatus, Role, Session, SessionId, User, UserId};
+pub use crate::auth::queries::{user_by_email, user_by_id};
 use crate::auth::scope::Scope;
 use crate::db::contains_pattern;
 use crate::db::schema::{
@@ -19,7 +20,7 @@ use crate::db::schema::{
     users,
 };
 use crate::events::{self, Channel};
-use crate::graphql::pagination::{Keyset, Page, SortKey};
+use crate::graphql::pagination::{Keyset, Page, SortKey, SortValue};
 
 /// Most live sessions an account keeps; signing in once more ends the oldest.
 pub const MAX_LIVE_SESSIONS: i64 = 20;
@@ -30,15 +31,6 @@ pub async fn insert_user(conn: &mut AsyncPgConnection, user: &NewUser<'_>) -> Qu
         .returning(User::as_returning())
         .get_result(conn)
         .await
-}
-
-pub async fn user_by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<User>> {
-    users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()
 }
 
 pub async fn users_by_ids(conn: &mut AsyncPgConnection, ids: &[UserId]) -> QueryResult<Vec<User>> {
@@ -55,18 +47,6 @@ pub async fn user_by_username(
 ) -> QueryResult<Option<User>> {
     users::table
         .filter(users::username.eq(username))
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<Text>) -> diesel::sql_types::Nullable<Text>);
-
-/// The account with this email address, ignoring case (it uses the `users_email_key` index).
-pub async fn user_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
-    users::table
-        .filter(lower(users::email).eq(email.to_lowercase()))
         .select(User::as_select())
         .first(conn)
         .await
@@ -410,6 +390,36 @@ pub async fn notify_revoked(conn: &mut AsyncPgConnection, ids: &[SessionId]) -> 
         events::notify(conn, Channel::SessionRevoked, &id.to_string()).await?;
     }
     Ok(())
+}
+
+impl UserOrder {
+    /// The sort key of this order.
+    pub fn keyset(self) -> Keyset {
+        match self {
+            Self::Username => Keyset::ascending("users", "USERNAME").by(users::username),
+            Self::Name => Keyset::ascending("users", "NAME").by(users::name),
+            Self::Newest => Keyset::descending("users", "NEWEST").by(users::created_at),
+            Self::Oldest => Keyset::ascending("users", "OLDEST").by(users::created_at),
+        }
+        .by(users::id)
+    }
+
+    /// The key of `user` in this order.
+    pub fn key(self, keyset: &Keyset, user: &User) -> SortKey {
+        let first: SortValue = match self {
+            Self::Username => user.username.clone().unwrap_or_default().into(),
+            Self::Name => user.name.clone().into(),
+            Self::Newest | Self::Oldest => user.created_at.into(),
+        };
+        keyset.key([first, user.id.0.into()])
+    }
+}
+
+/// The order of an account's history: newest first.
+pub fn auth_events_keyset() -> Keyset {
+    Keyset::descending("authEvents", "NEWEST")
+        .by(auth_events::at)
+        .by(auth_events::id)
 }
 
 type BoxedUsers<'a> = users::BoxedQuery<'a, diesel::pg::Pg>;

@@ -74,6 +74,22 @@ impl Guard for OnlyLevel {
     }
 }
 
+/// Passes kiosks only (a kiosk token): accounts get FORBIDDEN KIOSK_ONLY.
+pub struct KioskOnly;
+
+impl Guard for KioskOnly {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let viewer = ctx.viewer();
+        if viewer.kiosk().is_some() {
+            Ok(())
+        } else if viewer.level() == Level::Anonymous {
+            Err(AppError::Unauthenticated { reason: None }.into())
+        } else {
+            Err(AppError::forbidden("KIOSK_ONLY", "only a kiosk clocks at a kiosk").into())
+        }
+    }
+}
+
 /// Passes the account `user` itself (any signed-in level), and viewers at `level` or above.
 pub struct SelfOr {
     pub user: UserId,

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use ipnet::IpNet;
 
 use crate::db::schema::{sessions, users};
+use crate::error::{AppError, AppResult};
 use crate::{id_newtype, text_enum};
 
 id_newtype!(
@@ -89,14 +90,15 @@ text_enum!(AccountStatus {
     Inactive => "INACTIVE",
 });
 
-/// An account as stored.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+/// An account as stored (and as live events' snapshots carry it, without its password hash).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Deserialize)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub id: UserId,
     pub email: Option<String>,
     pub username: Option<String>,
     pub name: String,
+    #[serde(default)]
     pub password_hash: Option<String>,
     pub role: Role,
     pub status: AccountStatus,
@@ -121,4 +123,21 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_reason: Option<String>,
+}
+
+/// Checks and normalises an email address.
+pub fn check_email(field: &str, email: &str) -> AppResult<String> {
+    let email = email.trim();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !email.contains(char::is_whitespace)
+        });
+    if valid {
+        Ok(email.to_owned())
+    } else {
+        Err(AppError::bad_input(field, "not a valid email address"))
+    }
 }

@@ -1,11 +1,12 @@
-//! SQL the viewer needs on every request: its session and account, and the session's last use;
-//! or the kiosk a kiosk token names.
+//! SQL of identity: the session and account of a viewer (read on every request), the
+//! session's last use, the kiosk a kiosk token names, and accounts by id or address.
 
 use diesel::dsl::now;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::auth::identity::{Session, SessionId, User};
+use crate::auth::identity::{Session, SessionId, User, UserId};
 use crate::db::schema::{kiosks, sessions, users};
 
 /// A session and its account, by session id.
@@ -43,6 +44,28 @@ pub async fn kiosk_by_token_hash(
             kiosks::company_id,
             kiosks::revoked_at.is_not_null(),
         ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The account with this id, deleted or not.
+pub async fn user_by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<Text>) -> diesel::sql_types::Nullable<Text>);
+
+/// The account with this email address, ignoring case (it uses the `users_email_key` index).
+pub async fn user_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(lower(users::email).eq(email.to_lowercase()))
+        .select(User::as_select())
         .first(conn)
         .await
         .optional()

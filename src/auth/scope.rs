@@ -16,7 +16,7 @@ use crate::auth::viewer::Viewer;
 use crate::error::AppResult;
 
 /// The rows a viewer may reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Only rows of this account (the viewer's own).
     Own(UserId),

@@ -11,8 +11,10 @@ macro_rules! id_newtype {
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+            serde::Deserialize,
         )]
         #[diesel(sql_type = diesel::sql_types::BigInt)]
+        #[serde(transparent)]
         pub struct $name(pub i64);
 
         impl diesel::serialize::ToSql<diesel::sql_types::BigInt, diesel::pg::Pg> for $name {
@@ -58,6 +60,20 @@ macro_rules! text_enum {
             pub const fn as_str(self) -> &'static str {
                 match self {
                     $(Self::$variant => $text,)+
+                }
+            }
+        }
+
+        /// Read from JSON as stored (the snapshots of live events).
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+                match text.as_ref() {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(serde::de::Error::custom(format!(
+                        "unknown {} {other:?}",
+                        stringify!($name)
+                    ))),
                 }
             }
         }

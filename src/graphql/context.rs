@@ -33,8 +33,9 @@ pub trait ContextExt {
     /// The request's `Authorization` header, as read.
     fn credential(&self) -> &Credential;
 
-    /// The request's DataLoader: `ctx.loader().load_one(key)` for any key some area loads.
-    fn loader(&self) -> &DataLoader<Loaders>;
+    /// The request's DataLoader: `ctx.loader().load_one(key)` for any key some area loads. It
+    /// is shared (`Arc`), so a deferred computation such as a `totalCount` can keep it.
+    fn loader(&self) -> &Arc<DataLoader<Loaders>>;
 }
 
 static NO_META: RequestMeta = RequestMeta {
@@ -64,9 +65,9 @@ impl ContextExt for Context<'_> {
         self.data_opt::<Credential>().unwrap_or(&Credential::None)
     }
 
-    fn loader(&self) -> &DataLoader<Loaders> {
+    fn loader(&self) -> &Arc<DataLoader<Loaders>> {
         // Registered for every request by `request_data`, the one place requests are built.
-        self.data_unchecked::<DataLoader<Loaders>>()
+        self.data_unchecked::<Arc<DataLoader<Loaders>>>()
     }
 }
 
@@ -82,8 +83,8 @@ pub fn request_data(
         .data(meta)
         .data(viewer)
         .data(credential)
-        .data(DataLoader::new(
+        .data(Arc::new(DataLoader::new(
             Loaders::new(app.pool.clone()),
             tokio::spawn,
-        ))
+        )))
 }

@@ -81,15 +81,22 @@ where
 pub struct Api {
     executor: Arc<dyn RunRequests>,
     public_operations: Arc<HashSet<&'static str>>,
+    kiosk_operations: Arc<HashSet<&'static str>>,
 }
 
 impl Api {
     /// Serves `schema`; `public_operations` are the root fields open to anyone, which run as
-    /// anonymous whatever token comes with them.
-    pub fn new(schema: impl Executor, public_operations: &[&'static str]) -> Self {
+    /// anonymous whatever token comes with them; `kiosk_operations` the only ones a kiosk
+    /// token may call.
+    pub fn new(
+        schema: impl Executor,
+        public_operations: &[&'static str],
+        kiosk_operations: &[&'static str],
+    ) -> Self {
         Self {
             executor: Arc::new(schema),
             public_operations: Arc::new(public_operations.iter().copied().collect()),
+            kiosk_operations: Arc::new(kiosk_operations.iter().copied().collect()),
         }
     }
 
@@ -101,6 +108,13 @@ impl Api {
     /// Runs any operation as a stream of responses (one for queries and mutations).
     pub fn execute_stream(&self, request: Request) -> BoxStream<'static, Response> {
         self.executor.run_stream(request)
+    }
+
+    /// Whether a kiosk may call every one of these root fields.
+    pub fn all_for_kiosks<'a>(&self, root_fields: impl IntoIterator<Item = &'a str>) -> bool {
+        root_fields
+            .into_iter()
+            .all(|field| field == "__typename" || self.kiosk_operations.contains(field))
     }
 
     /// Whether every one of these root fields is open to anyone.

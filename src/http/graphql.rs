@@ -34,7 +34,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::auth::viewer::{Credential, authenticate};
-use crate::error::ErrorCode;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::codes::{error_code, is_request_error, with_code};
 use crate::graphql::context::request_data;
 use crate::graphql::document::{self, operation_label};
@@ -542,10 +542,18 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
     if let Err(refusal) = attach_files(&mut request, params.files) {
         return refuse(state, started, format, refusal);
     }
-    let public_only = state
-        .api
-        .all_public(prepared.root_fields.iter().map(String::as_str));
+    let roots = prepared.root_fields.iter().map(String::as_str);
+    let public_only = state.api.all_public(roots.clone());
     let viewer = match authenticate(&state.app, &credential, public_only).await {
+        Ok(viewer) if viewer.kiosk().is_some() && !state.api.all_for_kiosks(roots) => {
+            Err(AppError::forbidden(
+                "KIOSK_TOKEN",
+                "a kiosk token may call kioskClock, version and serverTime only",
+            ))
+        }
+        outcome => outcome,
+    };
+    let viewer = match viewer {
         Ok(viewer) => viewer,
         Err(err) => {
             let err = async_graphql::Error::from(err).into_server_error(Default::default());

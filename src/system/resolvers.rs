@@ -11,6 +11,9 @@ use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
 use crate::system::queries;
 
+/// Root fields of this area a kiosk token may call.
+pub const KIOSK_OPERATIONS: &[&str] = &["version", "serverTime"];
+
 /// Queries about the server itself.
 #[derive(Default)]
 pub struct SystemQuery;

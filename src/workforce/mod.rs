@@ -4,6 +4,8 @@
 //! The shape of every area: [`model`], [`queries`], [`service`], [`loaders`], [`resolvers`];
 //! [`live`] turns the instance's live events into subscriptions.
 
+pub mod loaders;
 pub mod model;
 pub mod queries;
+pub mod resolvers;
 pub mod service;

@@ -56,8 +56,9 @@ pub struct CompanyChanges {
     pub time_zone: Option<String>,
 }
 
-/// An employee as stored (the fingerprint and PIN only as MACs, never read back out).
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+/// An employee as stored (the fingerprint and PIN only as MACs, never read back out), and as
+/// live events' snapshots carry it.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Deserialize)]
 #[diesel(table_name = employees, check_for_backend(diesel::pg::Pg))]
 pub struct Employee {
     pub id: EmployeeId,
@@ -126,8 +127,10 @@ text_enum!(Source {
     Manual => "MANUAL",
 });
 
-/// A work session as stored.
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable)]
+/// A work session as stored, and as live events' snapshots carry it.
+#[derive(
+    Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable, serde::Deserialize,
+)]
 #[diesel(table_name = work_sessions, check_for_backend(diesel::pg::Pg))]
 pub struct WorkSession {
     pub id: WorkSessionId,
@@ -188,6 +191,28 @@ pub struct Kiosk {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The orders of the list of companies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompanyOrder {
+    Name,
+    Newest,
+}
+
+/// The orders of the list of employees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmployeeOrder {
+    Name,
+    Newest,
+    Oldest,
+}
+
+/// The orders of the list of work sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkSessionOrder {
+    Newest,
+    Oldest,
 }
 
 /// How the list of employees is filtered.

@@ -18,9 +18,10 @@ use crate::db::schema::{
 };
 use crate::graphql::pagination::{Keyset, Page, SortKey};
 use crate::workforce::model::{
-    Company, CompanyChanges, CompanyId, Employee, EmployeeChanges, EmployeeFilter, EmployeeId,
-    Kiosk, KioskId, NewCompany, NewEmployee, NewWorkSession, WorkSession, WorkSessionChange,
-    WorkSessionChanges, WorkSessionFilter, WorkSessionId,
+    Company, CompanyChanges, CompanyId, CompanyOrder, Employee, EmployeeChanges, EmployeeFilter,
+    EmployeeId, EmployeeOrder, Kiosk, KioskId, NewCompany, NewEmployee, NewWorkSession,
+    WorkSession, WorkSessionChange, WorkSessionChanges, WorkSessionFilter, WorkSessionId,
+    WorkSessionOrder,
 };
 
 /// The companies `user` is a member of, as a subquery.
@@ -29,6 +30,75 @@ fn companies_of(user: UserId) -> company_members::BoxedQuery<'static, Pg, BigInt
         .filter(company_members::user_id.eq(user))
         .select(company_members::company_id)
         .into_boxed()
+}
+
+// Orders ------------------------------------------------------------------------------------
+
+impl CompanyOrder {
+    /// The sort key of this order.
+    pub fn keyset(self) -> Keyset {
+        match self {
+            Self::Name => Keyset::ascending("companies", "NAME").by(companies::name),
+            Self::Newest => Keyset::descending("companies", "NEWEST").by(companies::created_at),
+        }
+        .by(companies::id)
+    }
+
+    /// The key of `company` in this order.
+    pub fn key(self, keyset: &Keyset, company: &Company) -> SortKey {
+        let first = match self {
+            Self::Name => company.name.clone().into(),
+            Self::Newest => company.created_at.into(),
+        };
+        keyset.key([first, company.id.0.into()])
+    }
+}
+
+diesel::define_sql_function!(fn coalesce(x: Nullable<Text>, y: Text) -> Text);
+
+impl EmployeeOrder {
+    /// The sort key of this order (an erased employee's name sorts as empty).
+    pub fn keyset(self) -> Keyset {
+        match self {
+            Self::Name => Keyset::ascending("employees", "NAME").by(coalesce(employees::name, "")),
+            Self::Newest => Keyset::descending("employees", "NEWEST").by(employees::created_at),
+            Self::Oldest => Keyset::ascending("employees", "OLDEST").by(employees::created_at),
+        }
+        .by(employees::id)
+    }
+
+    /// The key of `employee` in this order.
+    pub fn key(self, keyset: &Keyset, employee: &Employee) -> SortKey {
+        let first = match self {
+            Self::Name => employee.name.clone().unwrap_or_default().into(),
+            Self::Newest | Self::Oldest => employee.created_at.into(),
+        };
+        keyset.key([first, employee.id.0.into()])
+    }
+}
+
+impl WorkSessionOrder {
+    /// The sort key of this order.
+    pub fn keyset(self) -> Keyset {
+        match self {
+            Self::Newest => Keyset::descending("workSessions", "NEWEST"),
+            Self::Oldest => Keyset::ascending("workSessions", "OLDEST"),
+        }
+        .by(work_sessions::started_at)
+        .by(work_sessions::id)
+    }
+}
+
+/// The order of an employee's own list of sessions: newest first.
+pub fn employee_sessions_keyset() -> Keyset {
+    Keyset::descending("employeeSessions", "NEWEST")
+        .by(work_sessions::started_at)
+        .by(work_sessions::id)
+}
+
+/// The key of a session in a list sorted by start.
+pub fn session_key(keyset: &Keyset, session: &WorkSession) -> SortKey {
+    keyset.key([session.started_at.into(), session.id.0.into()])
 }
 
 // Companies ---------------------------------------------------------------------------------

@@ -230,8 +230,7 @@ impl TestApp {
             .expect("building the app");
         // The event listener, as every instance runs it; periodic jobs and the mail worker are
         // run by the tests that are about them, when they choose.
-        app.events
-            .spawn_listener(app.database_url.clone(), &app.lifecycle);
+        app.start_listening();
         app
     }
 

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, Union};
 
-use crate::accounts::model::UserFilter;
+use crate::accounts::model::{UserFilter, UserOrder};
 use crate::accounts::queries;
 use crate::accounts::resolvers::types::{AuthEvent, RoleChange};
 use crate::accounts::service::admin::{self, RoleOutcome};
@@ -11,11 +11,10 @@ use crate::accounts::service::checks::client_info;
 use crate::auth::guards::{Level, MinLevel, OnlyLevel, SelfOr};
 use crate::auth::identity::{AccountStatus, Role, User, UserId};
 use crate::auth::scope::Scope;
-use crate::db::schema::{auth_events, users};
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::{
-    Keyset, ListConnection, PageArgs, SortKey, SortValue, TotalCount, connection_complexity,
+    ListConnection, PageArgs, SortKey, TotalCount, connection_complexity,
 };
 
 /// Administration queries.
@@ -35,6 +34,7 @@ pub struct UsersFilter {
 
 /// The order of `users`.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+#[graphql(remote = "UserOrder")]
 pub enum UsersOrder {
     /// By username, a to z (the default).
     #[default]
@@ -45,36 +45,6 @@ pub enum UsersOrder {
     Newest,
     /// Oldest accounts first.
     Oldest,
-}
-
-impl UsersOrder {
-    /// The sort key of this order.
-    fn keyset(self) -> Keyset {
-        match self {
-            Self::Username => Keyset::ascending("users", "USERNAME").by(users::username),
-            Self::Name => Keyset::ascending("users", "NAME").by(users::name),
-            Self::Newest => Keyset::descending("users", "NEWEST").by(users::created_at),
-            Self::Oldest => Keyset::ascending("users", "OLDEST").by(users::created_at),
-        }
-        .by(users::id)
-    }
-
-    /// The sort key of `user` in this order.
-    fn key(self, keyset: &Keyset, user: &User) -> SortKey {
-        let first: SortValue = match self {
-            Self::Username => user.username.clone().unwrap_or_default().into(),
-            Self::Name => user.name.clone().into(),
-            Self::Newest | Self::Oldest => user.created_at.into(),
-        };
-        keyset.key([first, user.id.0.into()])
-    }
-}
-
-/// The order of `authEvents`: newest first.
-fn auth_events_keyset() -> Keyset {
-    Keyset::descending("authEvents", "NEWEST")
-        .by(auth_events::at)
-        .by(auth_events::id)
 }
 
 #[Object]
@@ -100,7 +70,8 @@ impl AdminQuery {
         filter: Option<UsersFilter>,
         #[graphql(desc = "The order; USERNAME when left out.")] order_by: Option<UsersOrder>,
     ) -> Result<ListConnection<SortKey, User>> {
-        let keyset = order_by.unwrap_or_default().keyset();
+        let order = UserOrder::from(order_by.unwrap_or_default());
+        let keyset = order.keyset();
         let page = PageArgs {
             first,
             after,
@@ -130,7 +101,6 @@ impl AdminQuery {
                 Ok(queries::count_users(&mut conn, scope, &filter).await?)
             }
         });
-        let order = order_by.unwrap_or_default();
         Ok(page.connection(rows, |user| order.key(&keyset, user), total))
     }
 
@@ -164,7 +134,7 @@ impl AdminQuery {
             Some(id) => UserId::parse("userId", &id)?,
             None => viewer.require()?.user.id,
         };
-        let keyset = auth_events_keyset();
+        let keyset = queries::auth_events_keyset();
         let page = PageArgs {
             first,
             after,

@@ -8,11 +8,13 @@ use crate::accounts::loaders::{LiveSessionsOf, SharesCompany};
 use crate::accounts::model::{AuthEventRow, RoleChangeRow};
 use crate::accounts::service::avatar;
 use crate::accounts::service::identity::SignIn;
-use crate::auth::guards::{Level, SelfOr};
+use crate::auth::guards::{Level, MinLevel, SelfOr};
 use crate::auth::identity::{AccountStatus, Role, Session, User};
 use crate::auth::scope::Scope;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
+use crate::workforce::loaders::{CompaniesOf, EmployeesOf};
+use crate::workforce::model::{Company, Employee};
 
 /// A new access token and refresh token, and the session they belong to.
 pub struct AuthPayload(pub SignIn);
@@ -113,6 +115,35 @@ impl User {
         self.avatar_hash
             .as_deref()
             .map(|hash| avatar::url(app, hash))
+    }
+
+    /// The companies the account is a member of that you may see (employees, managers and
+    /// head managers: their own companies; owners and admins: all), by name.
+    #[graphql(guard = "MinLevel(Level::Employee)")]
+    async fn companies(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
+        let scope = Scope::of_staff(ctx.viewer())?;
+        Ok(ctx
+            .loader()
+            .load_one(CompaniesOf {
+                user: self.id,
+                scope,
+            })
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The account's employee records that you may see.
+    #[graphql(guard = "MinLevel(Level::Employee)")]
+    async fn employees(&self, ctx: &Context<'_>) -> Result<Vec<Employee>> {
+        let scope = Scope::of_staff(ctx.viewer())?;
+        Ok(ctx
+            .loader()
+            .load_one(EmployeesOf {
+                user: self.id,
+                scope,
+            })
+            .await?
+            .unwrap_or_default())
     }
 
     /// The live device sessions, newest first (the account itself, and admins).

@@ -27,6 +27,7 @@ use crate::auth::identity::{AccountStatus, Role, User, UserId};
 use crate::auth::scope::Scope;
 use crate::auth::viewer::{SignedIn, Viewer};
 use crate::error::{AppError, AppResult, OnConstraint};
+use crate::events;
 
 /// How long a request to demote an owner waits for a second owner.
 pub const ROLE_CHANGE_LIFETIME: Duration = Duration::days(7);
@@ -164,6 +165,7 @@ pub async fn set_status(
             status.as_str(),
         )
         .await?;
+        events::announce_access_change(conn, user.id.0, None).await?;
         let text = format!(
             "your Rollcall account is now {}.",
             status.as_str().to_lowercase()
@@ -240,6 +242,7 @@ async fn apply_role(
 ) -> AppResult<User> {
     keep_last_privileged(conn, user, role, user.status, false).await?;
     let updated = queries::set_role(conn, user.id, role).await?;
+    events::announce_access_change(conn, user.id.0, None).await?;
     record_change(
         conn,
         user,
@@ -344,6 +347,7 @@ async fn delete(app: &App, actor: &SignedIn, target: UserId) -> AppResult<bool> 
         let ended = queries::revoke_sessions(conn, user.id, None, None, "account deleted").await?;
         queries::notify_revoked(conn, &ended).await?;
         queries::anonymise_user(conn, user.id).await?;
+        events::announce_access_change(conn, user.id.0, None).await?;
         let detail =
             (target != actor.user.id).then(|| format!("deleted by account {}", actor.user.id));
         queries::record_event(

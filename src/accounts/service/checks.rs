@@ -1,7 +1,7 @@
 //! Checks every accounts operation shares: input rules, the client making the request, the
 //! rate limits on failed sign-ins and the password check that counts against them.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use diesel_async::AsyncConnection;
 use ipnet::IpNet;
 
@@ -11,7 +11,7 @@ use crate::accounts::service::audit;
 use crate::app::App;
 use crate::auth::identity::User;
 use crate::auth::passwords::Verified;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, check_limit};
 use crate::http::request::RequestMeta;
 
 /// Failed sign-ins allowed per account within [`ACCOUNT_WINDOW`].
@@ -35,23 +35,6 @@ pub fn client_info(meta: &RequestMeta, device: Option<String>) -> AppResult<Clie
         ip: meta.client_ip.map(IpNet::from),
         user_agent: meta.user_agent.clone(),
     })
-}
-
-/// Checks and normalises an email address.
-pub fn check_email(field: &str, email: &str) -> AppResult<String> {
-    let email = email.trim();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && !email.contains(char::is_whitespace)
-        });
-    if valid {
-        Ok(email.to_owned())
-    } else {
-        Err(AppError::bad_input(field, "not a valid email address"))
-    }
 }
 
 /// Checks a username: 3 to 32 of `a-z 0-9 . _ -`.
@@ -78,25 +61,6 @@ pub fn check_name(field: &str, name: &str) -> AppResult<String> {
         return Err(AppError::bad_input(field, "a name has 1 to 200 characters"));
     }
     Ok(name.to_owned())
-}
-
-/// RATE_LIMITED once `count` attempts (the oldest at `oldest`) fill `limit` within `window`,
-/// with the seconds until the oldest leaves the window.
-pub fn check_limit(
-    count: i64,
-    oldest: Option<DateTime<Utc>>,
-    limit: i64,
-    window: Duration,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    if count < limit {
-        return Ok(());
-    }
-    let free_at = oldest.unwrap_or(now) + window;
-    let retry_after = (free_at - now).num_seconds().max(1);
-    Err(AppError::RateLimited {
-        retry_after: u64::try_from(retry_after).unwrap_or(1),
-    })
 }
 
 /// UNAUTHENTICATED, with the reason the client can act on.

@@ -88,6 +88,13 @@ pub struct SortKey {
     values: Vec<SortValue>,
 }
 
+impl SortKey {
+    /// The key's values, in column order.
+    pub fn values(&self) -> &[SortValue] {
+        &self.values
+    }
+}
+
 /// A sort key as read back from a cursor: the list's and order's names and the values, not yet
 /// checked against an order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -407,3 +407,14 @@ fn check_key(key: &str) -> AppResult<&str> {
 fn inactive() -> AppError {
     AppError::conflict("EMPLOYEE_INACTIVE", "the employee is archived").on_field("employeeId")
 }
+
+/// Forgets idempotency keys older than a day, and live events older than a week.
+pub async fn prune(app: std::sync::Arc<App>) -> AppResult<()> {
+    let mut conn = app.pool.get().await?;
+    let keys = queries::prune_idempotency_keys(&mut conn).await?;
+    let events = crate::live::prune(&mut conn).await?;
+    if keys + events > 0 {
+        tracing::info!(keys, events, "pruned idempotency keys and live events");
+    }
+    Ok(())
+}

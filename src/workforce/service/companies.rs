@@ -1,11 +1,11 @@
 //! Companies and their members.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncConnection;
 
-use crate::accounts::queries as accounts;
 use crate::app::App;
 use crate::auth::guards::Level;
 use crate::auth::identity::UserId;
+use crate::auth::queries as accounts;
 use crate::auth::scope::Scope;
 use crate::auth::viewer::Viewer;
 use crate::error::{AppError, AppResult, OnConstraint};
@@ -133,27 +133,9 @@ async fn change_membership(
             queries::remove_member(conn, company.id, target.id).await?
         };
         if changed {
-            announce_scope_change(conn, Some(company.id), target.id).await?;
+            events::announce_access_change(conn, target.id.0, Some(company.id.0)).await?;
         }
         Ok(company)
     })
     .await
-}
-
-/// Tells the account's live subscriptions, on every instance, that what it may see changed.
-pub async fn announce_scope_change(
-    conn: &mut AsyncPgConnection,
-    company: Option<CompanyId>,
-    user: UserId,
-) -> AppResult<()> {
-    events::publish_live(
-        conn,
-        "SCOPE",
-        company.map(|id| id.0),
-        None,
-        Some(user.0),
-        &serde_json::json!({}),
-    )
-    .await?;
-    Ok(())
 }

@@ -9,10 +9,10 @@
 use async_graphql::MaybeUndefined;
 use diesel_async::AsyncConnection;
 
-use crate::accounts::service::checks::check_email;
 use crate::app::App;
 use crate::auth::guards::Level;
 use crate::auth::identity::UserId;
+use crate::auth::identity::check_email;
 use crate::auth::scope::Scope;
 use crate::auth::viewer::Viewer;
 use crate::error::{AppError, AppResult, OnConstraint};

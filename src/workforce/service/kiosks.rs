@@ -18,10 +18,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::service::checks::check_limit;
 use crate::app::App;
 use crate::auth::scope::Scope;
 use crate::auth::viewer::{KIOSK_TOKEN_PREFIX, KioskCredential};
+use crate::error::check_limit;
 use crate::error::{AppError, AppResult};
 use crate::workforce::model::{CompanyId, EmployeeId, Kiosk, KioskId, NewWorkSession, Source};
 use crate::workforce::queries;
