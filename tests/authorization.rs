@@ -170,6 +170,141 @@ const ROWS: &[Row] = &[
         query: r#"mutation { uploadAvatar(file: "none") { id } }"#,
         expected: "UF✓✓✓✓✓✓",
     },
+    Row {
+        operation: "`companies`",
+        query: r#"{ companies { nodes { id } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`company`",
+        query: r#"{ company(id: "999999") { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`User.companies`, `User.employees` (own account)",
+        query: r#"{ me { companies { id } employees { id } } }"#,
+        expected: "✓FF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`Company.members`",
+        query: r#"{ companies { nodes { members { id } } } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`Company.kiosks`",
+        query: r#"{ companies { nodes { kiosks { id } } } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`createCompany`",
+        query: r#"mutation ($n: String!) { createCompany(input: {name: $n, timeZone: "UTC"}) { id } }"#,
+        expected: "UFFFFF✓✓",
+    },
+    Row {
+        operation: "`updateCompany`",
+        query: r#"mutation { updateCompany(id: "999999", input: {name: "x"}) { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`addCompanyMember`",
+        query: r#"mutation ($target: ID!) { addCompanyMember(companyId: "999999", userId: $target) { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`removeCompanyMember`",
+        query: r#"mutation ($target: ID!) { removeCompanyMember(companyId: "999999", userId: $target) { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`employees`",
+        query: r#"{ employees { nodes { id } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`employee`",
+        query: r#"{ employee(id: "999999") { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`createEmployee`",
+        query: r#"mutation { createEmployee(input: {companyId: "999999", name: "x", annualHours: 1}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateEmployee`",
+        query: r#"mutation { updateEmployee(id: "999999", input: {name: "x"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`deleteEmployee`",
+        query: r#"mutation { deleteEmployee(id: "999999") }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`eraseEmployee`",
+        query: r#"mutation { eraseEmployee(id: "999999") { id } }"#,
+        expected: "UFFFFF✓✓",
+    },
+    Row {
+        operation: "`setEmployeePin`",
+        query: r#"mutation { setEmployeePin(employeeId: "999999", pin: "1234") }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`workSessions`",
+        query: r#"{ workSessions { nodes { id } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`workSession`",
+        query: r#"{ workSession(id: "999999") { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`clockIn`",
+        query: r#"mutation { clockIn { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`clockOut`",
+        query: r#"mutation { clockOut { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`createWorkSession`",
+        query: r#"mutation { createWorkSession(input: {employeeId: "999999", start: "2026-11-30T08:00:00Z"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateWorkSession`",
+        query: r#"mutation { updateWorkSession(id: "999999", input: {note: "x"}, reason: "typo") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`deleteWorkSession`",
+        query: r#"mutation { deleteWorkSession(id: "999999", reason: "typo") }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`clockedIn`",
+        query: r#"{ clockedIn(companyId: "999999") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`registerKiosk`",
+        query: r#"mutation { registerKiosk(companyId: "999999", name: "Door") { token } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`revokeKiosk`",
+        query: r#"mutation { revokeKiosk(id: "999999") }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`kioskClock` (with an account's token)",
+        query: r#"mutation { kioskClock(input: {fingerprint: "x"}) { kind } }"#,
+        expected: "UFFFFFFF",
+    },
 ];
 
 /// The accounts of levels 1 to 7.
