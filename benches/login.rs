@@ -1,13 +1,17 @@
-//! `cargo bench --bench login`: login throughput with argon2 at the configured cost, and the
-//! latency of `{ me }` while 32 clients sign in at once, measured over real HTTP on loopback
-//! against the real server. Writes `BENCHMARKS.md` at the repository root (overwritten at every
-//! run) and prints its tables.
+//! `cargo bench --bench login`: login throughput with argon2 at the configured cost, the
+//! latency of `{ me }` while 32 clients sign in at once, and the throughput of `{ version }` and
+//! `{ me }` at 32 connections (with the request log on and off), measured over real HTTP on
+//! loopback against the real server. Writes its own section of `BENCHMARKS.md` at the repository
+//! root (between `<!-- bench:login -->` and `<!-- /bench:login -->`, replaced at every run; the
+//! rest of the file is left as it is) and prints its tables.
 //!
 //! PostgreSQL is the server at `DATABASE_URL` (an admin URL: a fresh database is created, then
 //! dropped) or, without it, a cluster made in a temporary folder as `serve` would run it
 //! (durable), stopped and removed at the end. The server runs in this process on the runtime
 //! `rollcall serve` builds, with default settings; the clients run on a thread and a runtime of
 //! their own, so that their tasks never queue behind the server's (they still share the CPU).
+//! The server's log goes to a temporary file, formatted as `serve` formats it for a file: a real
+//! server pays for its request log, and so does the benchmark.
 //!
 //! `ROLLCALL_BENCH_SECONDS` (default 10) is the length of each measured window;
 //! `ROLLCALL_BENCH_LOAD_WAIT` (default 300) is how many seconds to wait, at most, for the
@@ -42,6 +46,9 @@ use rollcall::http;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Registry, reload};
 
 /// The password of every benchmark account.
 const PASSWORD: &str = "correct horse battery staple";
@@ -49,6 +56,23 @@ const PASSWORD: &str = "correct horse battery staple";
 const STORM: usize = 32;
 /// Clients sending `{ me }` back to back, alone and during the storm.
 const ME_CLIENTS: usize = 4;
+/// Connections of the throughput windows, each a client in a closed loop (as `wrk -c 32`).
+const CONNECTIONS: usize = 32;
+/// Times each throughput window runs, interleaved with the others: a change in the machine's
+/// load during the run then weighs on every query alike, rather than on whichever ran then.
+const ROUNDS: usize = 2;
+/// The least share of `{ version }`'s throughput that `{ me }` should reach.
+const ME_SHARE_GOAL: f64 = 0.40;
+/// The log filter of the windows that measure the server without its request log: `serve` logs
+/// one `answered` line (and opens one span) per request at `info`, nothing per request at `warn`.
+const QUIET_LOG: &str = "warn";
+/// Where this bench's section of `BENCHMARKS.md` begins and ends.
+const SECTION_BEGIN: &str = "<!-- bench:login -->";
+const SECTION_END: &str = "<!-- /bench:login -->";
+/// The top of `BENCHMARKS.md` when there is no such file yet.
+const FILE_HEADER: &str = "# Benchmarks\n\nEach bench in `benches/` writes its own section of \
+     this file, between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, and leaves the other \
+     sections as they are. Rerun a bench on a quiet machine to refresh its section.\n";
 /// The `{ me }` p99 the storm must stay under.
 const TARGET: Duration = Duration::from_millis(50);
 /// The load average below which measuring starts.
@@ -67,7 +91,8 @@ const MAX_PROBES: usize = 1 << 20;
 const SETTLE: Duration = Duration::from_secs(2);
 
 const LOGIN: &str = "mutation ($input: LoginInput) { login(input: $input) { accessToken } }";
-const ME: &str = "{ me { id username } }";
+const ME: &str = "{ me { id username email role } }";
+const VERSION: &str = "{ version }";
 
 fn main() -> ExitCode {
     match bench() {
@@ -141,12 +166,39 @@ fn bench() -> anyhow::Result<()> {
         load_at_start,
         measured,
     };
-    let markdown = report.render();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let markdown = with_section(existing.as_deref(), &report.render())?;
     std::fs::write(&path, &markdown).with_context(|| format!("cannot write {}", path.display()))?;
     println!("{}", report.tables());
     println!("written to {}", path.display());
     Ok(())
+}
+
+/// `text` (the current `BENCHMARKS.md`, if any) with `section` as this bench's section: in
+/// place of the one it has, or after everything else when it has none yet. The rest of the
+/// file, other benches' sections included, is kept as it is.
+fn with_section(text: Option<&str>, section: &str) -> anyhow::Result<String> {
+    let section = format!("{SECTION_BEGIN}\n{}\n{SECTION_END}", section.trim_end());
+    let Some(text) = text else {
+        return Ok(format!("{FILE_HEADER}\n{section}\n"));
+    };
+    match (text.find(SECTION_BEGIN), text.find(SECTION_END)) {
+        (Some(begin), Some(end)) if begin < end => Ok(format!(
+            "{}{section}{}",
+            &text[..begin],
+            &text[end + SECTION_END.len()..]
+        )),
+        (None, None) => Ok(format!("{}\n\n{section}\n", text.trim_end())),
+        _ => Err(anyhow!(
+            "BENCHMARKS.md has {SECTION_BEGIN} or {SECTION_END} without the other (or in the \
+             wrong order): mend it by hand, so that no other section is overwritten"
+        )),
+    }
 }
 
 /// A cluster in a temporary folder, stopped and removed when dropped.
@@ -233,7 +285,7 @@ async fn serve_and_measure(url: &str, knobs: &Knobs) -> anyhow::Result<Measured>
             anyhow!("{}", first.trim_start_matches("error: "))
         })?
         .settings;
-    init_tracing(&settings)?;
+    let log = init_tracing(&settings)?;
     let config = Config {
         settings,
         database_url: None,
@@ -253,7 +305,7 @@ async fn serve_and_measure(url: &str, knobs: &Knobs) -> anyhow::Result<Measured>
     let server = tokio::spawn(async move {
         http::server::serve(listener, router, &settings, lifecycle).await;
     });
-    let measured = measure(&app, addr, knobs).await;
+    let measured = measure(&app, addr, knobs, &log).await;
     app.lifecycle.shutdown.cancel();
     if tokio::time::timeout(Duration::from_secs(35), server)
         .await
@@ -264,17 +316,50 @@ async fn serve_and_measure(url: &str, knobs: &Knobs) -> anyhow::Result<Measured>
     measured
 }
 
-/// The server's logging as `rollcall` sets it up (formatting included), written nowhere: a
-/// real server pays for its request log, and so should the benchmark.
-fn init_tracing(settings: &Settings) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log)
-        .map_err(|err| anyhow!("invalid ROLLCALL_LOG: {err}"))?
-        .add_directive("tokio_postgres=info".parse()?);
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::sink)
+/// The server's logging as `rollcall serve` sets it up with its output in a file (the `pretty`
+/// format, without colour), written to a temporary file that is gone when the bench ends: a
+/// real server pays for formatting and writing its request log, and so does the benchmark. The
+/// filter can be switched between windows.
+fn init_tracing(settings: &Settings) -> anyhow::Result<LogFilter> {
+    let file = tempfile::tempfile().context("cannot make a temporary log file")?;
+    let (filter, handle) = reload::Layer::new(log_filter(&settings.log)?);
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(Arc::new(file)),
+        )
         .try_init()
-        .map_err(|err| anyhow!("cannot set up logging: {err}"))
+        .map_err(|err| anyhow!("cannot set up logging: {err}"))?;
+    Ok(LogFilter {
+        handle,
+        configured: settings.log.clone(),
+    })
+}
+
+/// The log filter `spec` as `rollcall` builds it.
+fn log_filter(spec: &str) -> anyhow::Result<EnvFilter> {
+    Ok(EnvFilter::try_new(spec)
+        .map_err(|err| anyhow!("invalid log filter {spec:?}: {err}"))?
+        .add_directive("tokio_postgres=info".parse()?))
+}
+
+/// The server's log filter, switched for the windows that measure what the log costs.
+struct LogFilter {
+    handle: reload::Handle<EnvFilter, Registry>,
+    /// The filter of the settings (`ROLLCALL_LOG`, `info` by default).
+    configured: String,
+}
+
+impl LogFilter {
+    /// Filters with `spec`, or with the configured filter when `None`.
+    fn set(&self, spec: Option<&str>) -> anyhow::Result<()> {
+        let filter = log_filter(spec.unwrap_or(&self.configured))?;
+        self.handle
+            .reload(filter)
+            .map_err(|err| anyhow!("cannot change the log filter: {err}"))
+    }
 }
 
 /// Everything measured, and what it was measured with.
@@ -287,10 +372,19 @@ struct Measured {
     waited: Duration,
     load_after: f64,
     windows: Vec<Window>,
+    /// The windows of `{ version }` and `{ me }` at [`CONNECTIONS`] connections.
+    throughput: Vec<Window>,
+    /// The log filter the server had, unless a window says otherwise.
+    log: String,
 }
 
 /// Creates the accounts, waits for a quiet machine, then runs each window.
-async fn measure(app: &Arc<App>, addr: SocketAddr, knobs: &Knobs) -> anyhow::Result<Measured> {
+async fn measure(
+    app: &Arc<App>,
+    addr: SocketAddr,
+    knobs: &Knobs,
+    log: &LogFilter,
+) -> anyhow::Result<Measured> {
     let postgres_version = postgres_version(app).await?;
     eprintln!("creating {} accounts", STORM + 1);
     let hash = app
@@ -333,32 +427,55 @@ async fn measure(app: &Arc<App>, addr: SocketAddr, knobs: &Knobs) -> anyhow::Res
     login_clients.dedup();
     let mut plans = vec![Plan {
         name: "`{ me }` alone".to_owned(),
-        logins: 0,
         me: ME_CLIENTS,
+        ..Plan::default()
     }];
     for clients in login_clients {
         plans.push(Plan {
             name: format!("login, {clients} clients"),
             logins: clients,
-            me: 0,
+            ..Plan::default()
         });
     }
     plans.push(Plan {
         name: format!("`{{ me }}` during a {STORM}-login storm"),
         logins: STORM,
         me: ME_CLIENTS,
+        ..Plan::default()
     });
+    let mut throughput_plans = Vec::new();
+    for round in 1..=ROUNDS {
+        throughput_plans.extend([
+            Plan {
+                name: format!("`{{ version }}`, {CONNECTIONS} connections, round {round}"),
+                version: CONNECTIONS,
+                round,
+                ..Plan::default()
+            },
+            Plan {
+                name: format!("`{{ me }}`, {CONNECTIONS} connections, round {round}"),
+                me: CONNECTIONS,
+                round,
+                ..Plan::default()
+            },
+            Plan {
+                name: format!(
+                    "`{{ version }}`, {CONNECTIONS} connections, log at `{QUIET_LOG}`, round {round}"
+                ),
+                version: CONNECTIONS,
+                log: Some(QUIET_LOG),
+                round,
+                ..Plan::default()
+            },
+        ]);
+    }
     let mut windows = Vec::new();
     for plan in plans {
-        eprintln!("measuring: {} ({} s)", plan.name, knobs.window.as_secs());
-        // A fresh token for each window: access tokens last 15 minutes.
-        let token = if plan.me > 0 {
-            Some(on_client_thread(move || sign_in(addr, "bench-viewer".to_owned())).await??)
-        } else {
-            None
-        };
-        windows.push(run_window(app, addr, plan, token, knobs).await?);
-        tokio::time::sleep(SETTLE).await;
+        windows.push(run_window(app, addr, plan, knobs, log).await?);
+    }
+    let mut throughput = Vec::new();
+    for plan in throughput_plans {
+        throughput.push(run_window(app, addr, plan, knobs, log).await?);
     }
     Ok(Measured {
         postgres_version,
@@ -368,6 +485,8 @@ async fn measure(app: &Arc<App>, addr: SocketAddr, knobs: &Knobs) -> anyhow::Res
         waited,
         load_after: load_average(),
         windows,
+        throughput,
+        log: log.configured.clone(),
     })
 }
 
@@ -406,10 +525,16 @@ async fn wait_for_quiet(limit: Duration) -> Duration {
 }
 
 /// One window's clients.
+#[derive(Default)]
 struct Plan {
     name: String,
     logins: usize,
     me: usize,
+    version: usize,
+    /// The server's log filter during the window; `None` keeps the configured one.
+    log: Option<&'static str>,
+    /// Which of the [`ROUNDS`] of throughput windows it belongs to (0 for the others).
+    round: usize,
 }
 
 /// What one window measured.
@@ -417,22 +542,43 @@ struct Window {
     plan: Plan,
     login: Tally,
     me: Tally,
+    version: Tally,
     probe: Probe,
 }
 
-/// Runs `plan`'s clients for `window` while probing the server.
+impl Window {
+    /// The tally of a throughput window, which has clients of one query only.
+    fn tally(&self) -> &Tally {
+        if self.plan.me > 0 {
+            &self.me
+        } else {
+            &self.version
+        }
+    }
+}
+
+/// Runs `plan`'s clients for one window (`knobs.window`) while probing the server, then pauses
+/// for [`SETTLE`].
 async fn run_window(
     app: &Arc<App>,
     addr: SocketAddr,
     plan: Plan,
-    token: Option<String>,
     knobs: &Knobs,
+    log: &LogFilter,
 ) -> anyhow::Result<Window> {
+    eprintln!("measuring: {} ({} s)", plan.name, knobs.window.as_secs());
+    // A fresh token for each window: access tokens last 15 minutes.
+    let token = if plan.me > 0 {
+        Some(on_client_thread(move || sign_in(addr, "bench-viewer".to_owned())).await??)
+    } else {
+        None
+    };
+    log.set(plan.log)?;
     let deadline = Instant::now() + knobs.window;
     let spread = knobs.spread;
     let probe = tokio::spawn(probe(app.clone(), deadline));
-    let (logins, me) = (plan.logins, plan.me);
-    let (login, me) = on_client_thread(move || async move {
+    let (logins, me, version) = (plan.logins, plan.me, plan.version);
+    let tallies = on_client_thread(move || async move {
         let mut clients = tokio::task::JoinSet::new();
         for i in 0..logins {
             // A distinct account per client: the per-account limit counts attempts in flight.
@@ -446,23 +592,35 @@ async fn run_window(
                 clients.spawn(client(addr, None, Kind::Me, request, deadline));
             }
         }
+        for _ in 0..version {
+            let request = post_request(addr, &json!({ "query": VERSION }), None);
+            clients.spawn(client(addr, None, Kind::Version, request, deadline));
+        }
         let mut login = Tally::default();
         let mut me = Tally::default();
+        let mut version = Tally::default();
         while let Some(outcome) = clients.join_next().await {
             let (kind, tally) = outcome?;
             match kind {
                 Kind::Login => login.merge(tally),
                 Kind::Me => me.merge(tally),
+                Kind::Version => version.merge(tally),
             }
         }
-        anyhow::Ok((login, me))
+        anyhow::Ok((login, me, version))
     })
-    .await??;
-    let probe = probe.await?;
+    .await;
+    let probe = probe.await;
+    // Back to the configured filter whatever happened, before anything else is measured.
+    log.set(None)?;
+    let (login, me, version) = tallies??;
+    let probe = probe?;
+    tokio::time::sleep(SETTLE).await;
     Ok(Window {
         plan,
         login,
         me,
+        version,
         probe,
     })
 }
@@ -578,6 +736,7 @@ fn post_request(addr: SocketAddr, body: &Value, token: Option<&str>) -> Vec<u8> 
 enum Kind {
     Login,
     Me,
+    Version,
 }
 
 /// What the clients of one kind saw in a window.
@@ -679,6 +838,7 @@ fn judge(kind: Kind, response: &Response) -> Option<String> {
     let ok = match kind {
         Kind::Login => body["data"]["login"]["accessToken"].is_string(),
         Kind::Me => body["data"]["me"]["id"].is_string(),
+        Kind::Version => body["data"]["version"].is_string(),
     };
     if ok {
         return None;
@@ -938,6 +1098,61 @@ impl Report {
         }
     }
 
+    /// Successful requests per second of `tally` over a window.
+    fn per_second(&self, tally: &Tally) -> f64 {
+        tally.latencies.len() as f64 / self.knobs.window.as_secs_f64()
+    }
+
+    /// The throughput windows' requests per second, over all their rounds: `{ version }` with
+    /// the configured log, `{ me }` with it, and `{ version }` with the quiet log.
+    fn throughput_rates(&self) -> Option<(f64, f64, f64)> {
+        let rate = |me: bool, log: Option<&str>| {
+            let rates: Vec<f64> = self
+                .measured
+                .throughput
+                .iter()
+                .filter(|w| (w.plan.me > 0) == me && w.plan.log == log)
+                .map(|w| self.per_second(w.tally()))
+                .collect();
+            (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64)
+        };
+        Some((
+            rate(false, None)?,
+            rate(true, None)?,
+            rate(false, Some(QUIET_LOG))?,
+        ))
+    }
+
+    /// What the throughput windows say: `{ me }` against `{ version }`, and the log's cost.
+    fn throughput_findings(&self) -> String {
+        let Some((version, me, quiet)) = self.throughput_rates() else {
+            return String::new();
+        };
+        let log = &self.measured.log;
+        let share = if version > 0.0 { me / version } else { 0.0 };
+        let verdict = if share >= ME_SHARE_GOAL {
+            "met"
+        } else {
+            "not met"
+        };
+        let cost = if quiet > 0.0 {
+            100.0 * (quiet - version) / quiet
+        } else {
+            0.0
+        };
+        format!(
+            "Over the {ROUNDS} rounds:\n\n\
+             - `{{ me }}` answers **{:.0} %** as many requests per second as `{{ version }}` \
+             ({me:.0} against {version:.0}, both with the log at `{log}`); goal: at least {:.0} \
+             %, **{verdict}**.\n\
+             - The request log at `{log}` costs **{cost:.1} %** of `{{ version }}`'s requests per \
+             second: {version:.0} with it, {quiet:.0} at `{QUIET_LOG}` (no line and no span per \
+             request).\n",
+            100.0 * share,
+            100.0 * ME_SHARE_GOAL,
+        )
+    }
+
     /// The result tables, as printed and as written in BENCHMARKS.md.
     fn tables(&self) -> String {
         let mut out = String::new();
@@ -970,12 +1185,46 @@ impl Report {
             }
         }
         let _ = writeln!(out, "\nTarget: {}.\n", self.verdict());
-        out.push_str("What the server went through in each window:\n\n");
+        let _ = writeln!(
+            out,
+            "Throughput at {CONNECTIONS} connections, each a client in a closed loop (as \
+             `wrk -c {CONNECTIONS}`), `{{ me }}` with a bearer token; the three windows run \
+             {ROUNDS} times, one after the other in turn:\n"
+        );
+        out.push_str(
+            "| query | round | server log | ok | per second | p50 ms | p99 ms | max ms | errors |\n",
+        );
+        out.push_str("|---|---|---|---|---|---|---|---|---|\n");
+        for window in &self.measured.throughput {
+            let tally = window.tally();
+            let (p50, p99, max) = match Summary::of(&tally.latencies) {
+                Some(s) => (ms(s.p50), ms(s.p99), ms(s.max)),
+                None => ("–".into(), "–".into(), "–".into()),
+            };
+            let query = if window.plan.me > 0 { ME } else { VERSION };
+            let _ = writeln!(
+                out,
+                "| `{query}` | {} | `{}` | {} | {:.1} | {p50} | {p99} | {max} | {} |",
+                window.plan.round,
+                window.plan.log.unwrap_or(&self.measured.log),
+                tally.latencies.len(),
+                self.per_second(tally),
+                tally.refused.values().sum::<u64>() + tally.lost,
+            );
+        }
+        out.push('\n');
+        out.push_str(&self.throughput_findings());
+        out.push_str("\nWhat the server went through in each window:\n\n");
         out.push_str(
             "| scenario | runtime wake-up lateness p50 ms | p99 ms | max ms | pool connections in use (most) | tasks waiting for a connection (most) | time with a task waiting |\n",
         );
         out.push_str("|---|---|---|---|---|---|---|\n");
-        for window in &self.measured.windows {
+        for window in self
+            .measured
+            .windows
+            .iter()
+            .chain(&self.measured.throughput)
+        {
             let (p50, p99, max) = match Summary::of(&window.probe.lateness) {
                 Some(s) => (ms(s.p50), ms(s.p99), ms(s.max)),
                 None => ("–".into(), "–".into(), "–".into()),
@@ -994,30 +1243,34 @@ impl Report {
         out
     }
 
+    /// This bench's section of BENCHMARKS.md, without its markers.
     fn render(&self) -> String {
         let m = &self.machine;
         let measured = &self.measured;
         let secs = self.knobs.window.as_secs();
         let mut out = String::new();
-        out.push_str("# Benchmarks\n\n");
+        out.push_str("## Login, `{ me }` and throughput\n\n");
         out.push_str(
-            "Written by `cargo bench --bench login` (`benches/login.rs`); every run overwrites \
-             this file. Rerun it on a quiet machine:\n\n```sh\ncargo bench --bench login\n```\n\n",
+            "Written by `cargo bench --bench login` (`benches/login.rs`); every run replaces \
+             this section. Rerun it on a quiet machine:\n\n```sh\ncargo bench --bench login\n```\n\n",
         );
         let _ = writeln!(
             out,
             "The bench starts PostgreSQL (the one at `DATABASE_URL`, an admin URL, or a throwaway \
              cluster), migrates a fresh database, serves the real router in-process on a loopback \
-             port with default settings (pool of {pool}), creates {accounts} ACTIVE accounts and \
-             drives the server over HTTP/1.1 keep-alive connections from a client thread of its \
-             own. Each window lasts {secs} s (`ROLLCALL_BENCH_SECONDS`); every client runs a \
-             closed loop (send, wait for the answer, send again). Login clients sign in with the \
-             right password, each with its own account; latencies are of successful requests \
-             finished within the window; errors are counted by `extensions.code`.\n",
+             port with default settings (pool of {pool}, log filter `{log}`, the log written to a \
+             file), creates {accounts} ACTIVE accounts and drives the server over HTTP/1.1 \
+             keep-alive connections from a client thread of its own, which shares the machine's \
+             cores with the server. Each window lasts {secs} s (`ROLLCALL_BENCH_SECONDS`); every \
+             client runs a closed loop (send, wait for the answer, send again). Login clients \
+             sign in with the right password, each with its own account; `{{ me }}` clients send \
+             `{ME}` with the access token of one more account; latencies are of successful \
+             requests finished within the window; errors are counted by `extensions.code`.\n",
             pool = measured.pool_size,
+            log = measured.log,
             accounts = STORM + 1,
         );
-        out.push_str("## Machine\n\n| | |\n|---|---|\n");
+        out.push_str("### Machine\n\n| | |\n|---|---|\n");
         let _ = writeln!(
             out,
             "| date (UTC) | {} |",
@@ -1064,7 +1317,7 @@ impl Report {
             },
             measured.load_after,
         );
-        out.push_str("\n## Results\n\n");
+        out.push_str("\n### Results\n\n");
         out.push_str(&self.tables());
         out.push_str(
             "\nThe wake-up lateness is how much later than asked a task on the server's runtime \
