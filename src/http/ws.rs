@@ -2,8 +2,8 @@
 //! graphql-ws's PROTOCOL.md says.
 //!
 //! async-graphql's own handler strays from the protocol (it closes with 1002 or 1011 where the
-//! protocol says 4400/4401/4403, replaces a duplicate id silently, has no init timeout and caps
-//! no message size), so the protocol loop lives here, over the schema's `execute_stream`:
+//! protocol says 4400/4401/4403, replaces a duplicate id silently, has no init timeout and keeps
+//! axum's 64 MiB message limit), so the protocol loop lives here, over the schema's `execute_stream`:
 //!
 //! - `connection_init` must arrive within the init timeout (else 4408), once (a second closes
 //!   4429); a refused init closes 4403; `subscribe` before `connection_ack` closes 4401;

@@ -15,7 +15,9 @@ pub struct AvatarMutation;
 #[Object]
 impl AvatarMutation {
     /// Sets the signed-in account's avatar (users and up). Send it as `multipart/form-data`
-    /// following the GraphQL multipart request specification: `operations` with
+    /// with a `GraphQL-Require-Preflight: 1` header (a multipart request without it is
+    /// refused: cross-site forms cannot send it), following the GraphQL multipart request
+    /// specification: `operations` with
     /// `"variables": {"file": null}`, `map` with `{"0": ["variables.file"]}`, then the image as
     /// part `0` (a whole request is at most 3 MiB). PNG, JPEG and WebP are accepted, recognised
     /// by their content, at most 2 MiB and 8192 pixels a side; anything else is BAD_USER_INPUT
