@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::auth::keys::Keys;
 use crate::auth::passwords::Hasher;
+use crate::auth::sessions::SessionReads;
 use crate::config::Config;
 use crate::db::pool::StatementCounter;
 use crate::db::{self, Pool};
@@ -27,6 +28,8 @@ pub struct App {
     pub keys: Keys,
     /// Password hashing, a bounded number at a time.
     pub hasher: Hasher,
+    /// The viewers' sessions, read on every request, coalesced under load.
+    pub sessions: SessionReads,
     /// Other CPU-heavy work (decoding uploaded images), a bounded number at a time.
     pub cpu: Offload,
     pub metrics: Metrics,
@@ -43,6 +46,7 @@ impl App {
     pub async fn new(config: Config, database_url: &str) -> anyhow::Result<Arc<Self>> {
         let statements = StatementCounter::default();
         let pool = db::pool::build(database_url, &config.settings, statements.clone())?;
+        let sessions = SessionReads::new(pool.clone(), SESSION_READS_IN_FLIGHT);
         let keys = {
             let mut conn = pool.get().await?;
             Keys::load(&config, &mut conn).await?
@@ -52,6 +56,7 @@ impl App {
             pool,
             keys,
             hasher: Hasher::new(),
+            sessions,
             cpu: Offload::new(CPU_SLOTS, CPU_QUEUE),
             statements,
             metrics: Metrics::new(),
@@ -72,6 +77,10 @@ impl App {
             .spawn(&self.events, self.pool.clone(), &self.lifecycle);
     }
 }
+
+/// Statements reading viewers' sessions in flight at once: about one per core, so that the
+/// database works on them in parallel while more requests gather for the next.
+const SESSION_READS_IN_FLIGHT: usize = 2;
 
 /// CPU-heavy jobs run at once besides password hashing: each may hold tens of megabytes.
 const CPU_SLOTS: usize = 2;

@@ -491,3 +491,51 @@ async fn two_instances_share_sessions_and_limits() {
     let body = login_error(&other, "ann", PASSWORD).await;
     assert_eq!(first_error_code(&body), "RATE_LIMITED");
 }
+
+/// Under load, the viewers' sessions are read in few statements (each read still after its
+/// request arrived), and each request gets its own account, or its refusal.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_requests_share_session_reads_and_keep_their_own_viewer() {
+    let app = TestApp::with_settings(|s| s.pool_size = 4).await;
+    let mut viewers = Vec::new();
+    for n in 0..20 {
+        viewers.push((n, app.user(&format!("ann{n}"), Role::User).await));
+    }
+    let revoked = &viewers[7].1;
+    let body = app.gql_as(revoked, "mutation { logout }", json!({})).await;
+    assert_eq!(body["data"]["logout"], true, "{body}");
+
+    // Hold every connection, so that the reads pile up behind the first statements.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(app.app.pool.get().await.expect("a connection"));
+    }
+    let before = app.app.statements.get();
+    let requests = viewers.iter().map(|(_, user)| {
+        let app = &app;
+        async move { app.gql_as(user, "{ me { username } }", json!({})).await }
+    });
+    let all = futures_util::future::join_all(requests);
+    let released = async {
+        // Let every request reach its read before the connections come back.
+        while app.app.pool.status().waiting < 2 {
+            tokio::task::yield_now().await;
+        }
+        tokio::task::yield_now().await;
+        drop(held);
+    };
+    let (answers, ()) = tokio::join!(all, released);
+    let statements = app.app.statements.get() - before;
+
+    for ((n, _), body) in viewers.iter().zip(&answers) {
+        if *n == 7 {
+            assert_eq!(first_error_reason(body), "SESSION_REVOKED", "{body}");
+        } else {
+            assert_eq!(body["data"]["me"]["username"], format!("ann{n}"), "{body}");
+        }
+    }
+    assert!(
+        statements < 20,
+        "20 requests read their sessions in {statements} statements"
+    );
+}

@@ -8,5 +8,6 @@ pub mod keys;
 pub mod passwords;
 pub mod queries;
 pub mod scope;
+pub mod sessions;
 pub mod tokens;
 pub mod viewer;

@@ -9,18 +9,17 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::auth::identity::{Session, SessionId, User, UserId};
 use crate::db::schema::{kiosks, sessions, users};
 
-/// A session and its account, by session id.
-pub async fn session_with_user(
+/// These sessions and their accounts.
+pub async fn sessions_with_users(
     conn: &mut AsyncPgConnection,
-    id: SessionId,
-) -> QueryResult<Option<(Session, User)>> {
+    ids: &[SessionId],
+) -> QueryResult<Vec<(Session, User)>> {
     sessions::table
         .inner_join(users::table)
-        .filter(sessions::id.eq(id))
+        .filter(sessions::id.eq_any(ids))
         .select((Session::as_select(), User::as_select()))
-        .first(conn)
+        .load(conn)
         .await
-        .optional()
 }
 
 /// Records that a session was used now.

@@ -185,8 +185,9 @@ async fn resolve(app: &App, token: &str) -> AppResult<Viewer> {
     }
     let claims =
         tokens::verify_access(&app.keys, token).map_err(|err| unauthenticated(err.reason()))?;
-    let mut conn = app.pool.get().await?;
-    let (session, user) = queries::session_with_user(&mut conn, SessionId(claims.sid))
+    let (session, user) = app
+        .sessions
+        .read(SessionId(claims.sid))
         .await?
         .ok_or_else(|| unauthenticated("SESSION_REVOKED"))?;
     if claims.sub != user.id.to_string() {
@@ -200,6 +201,7 @@ async fn resolve(app: &App, token: &str) -> AppResult<Viewer> {
         return Err(unauthenticated(TokenError::Expired.reason()));
     }
     if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
+        let mut conn = app.pool.get().await?;
         queries::touch_session(&mut conn, session.id).await?;
     }
     Ok(Viewer::signed_in(user, session))
