@@ -16,8 +16,8 @@ pub use crate::auth::queries::{user_by_email, user_by_id};
 use crate::auth::scope::Scope;
 use crate::db::contains_pattern;
 use crate::db::schema::{
-    auth_events, avatars, email_tokens, login_failures, refresh_tokens, role_changes, sessions,
-    users,
+    auth_events, avatars, company_members, email_tokens, login_failures, refresh_tokens,
+    role_changes, sessions, users,
 };
 use crate::events::{self, Channel};
 use crate::graphql::pagination::{Keyset, Page, SortKey, SortValue};
@@ -568,8 +568,12 @@ pub async fn set_role(conn: &mut AsyncPgConnection, id: UserId, role: Role) -> Q
         .await
 }
 
-/// Clears everything that identifies an account; its id stays.
+/// Clears everything that identifies an account; its id stays. Its memberships end, which
+/// unlinks its employee records (they stay, with their sessions).
 pub async fn anonymise_user(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> {
+    diesel::delete(company_members::table.filter(company_members::user_id.eq(id)))
+        .execute(conn)
+        .await?;
     diesel::update(users::table.find(id))
         .set((
             users::email.eq(None::<String>),
