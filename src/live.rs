@@ -83,6 +83,11 @@ impl LiveHub {
         self.sender.subscribe()
     }
 
+    /// How many subscribers listen now.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
     /// Passes the notifications of [`Channel::Live`] on to subscribers until `lifecycle`
     /// shuts down, catching up from the table after a resync.
     pub fn spawn(&self, events: &Events, pool: Pool, lifecycle: &Lifecycle) {

@@ -108,7 +108,9 @@ async fn existing_staff_join_a_default_company() {
     .await
     .expect("a deleted employee");
 
-    migrations::run_pending(&url).await.expect("the workforce migration");
+    migrations::run_pending(&url)
+        .await
+        .expect("the workforce migration");
 
     #[derive(QueryableByName)]
     struct Member {

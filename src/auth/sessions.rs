@@ -132,8 +132,15 @@ impl SessionReads {
         }
     }
 
-    async fn fetch(&self, ids: &[SessionId]) -> Result<HashMap<SessionId, (Session, User)>, Failure> {
-        let mut conn = self.pool.get().await.map_err(|err| Failure::from(AppError::from(err)))?;
+    async fn fetch(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<HashMap<SessionId, (Session, User)>, Failure> {
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|err| Failure::from(AppError::from(err)))?;
         let rows = queries::sessions_with_users(&mut conn, ids)
             .await
             .map_err(|err| Failure::from(AppError::from(err)))?;

@@ -234,6 +234,18 @@ impl TestApp {
         app
     }
 
+    /// A test application over `app`, on the database at `database_url`, which it leaves as
+    /// it is when dropped.
+    pub fn on(app: Arc<App>, database_url: &str) -> TestApp {
+        TestApp {
+            router: rollcall::schema::router(app.clone()),
+            app,
+            database_url: database_url.to_owned(),
+            database: String::new(),
+            admin_url: String::new(),
+        }
+    }
+
     /// Another server instance on the same database (it does not drop the database).
     pub async fn second_instance(&self) -> TestApp {
         let app = Self::app_on(&self.database_url, |_| {}).await;
