@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollcall::config::{Cli, Command, Config, LogFormat, Settings, describe_cli_error};
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -30,10 +31,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(err) = init_tracing(&config.settings) {
-        eprintln!("error: {err}");
-        return ExitCode::from(2);
-    }
+    // Held until the process ends: dropping it writes out the lines still queued.
+    let _log_writer = match init_tracing(&config.settings) {
+        Ok(guard) => guard,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -80,7 +85,12 @@ fn admin_password() -> anyhow::Result<String> {
 /// Logs go to stderr, as `--log-format` says. The `pretty` format is coloured only when stderr
 /// is a terminal (and `NO_COLOR` is unset or empty, as <https://no-color.org> asks): in a file,
 /// a pipe or a log collector, colour codes are noise that makes lines hard to read and to grep.
-fn init_tracing(settings: &Settings) -> Result<(), String> {
+///
+/// Lines are written by a thread of their own, through a buffer: a request thread formats its
+/// line and queues it, instead of taking the stderr lock for a write system call of its own (one
+/// per request, under load the largest cost of the request log). Nothing is dropped: when the
+/// queue is full, logging waits.
+fn init_tracing(settings: &Settings) -> Result<WorkerGuard, String> {
     let filter = EnvFilter::try_new(&settings.log)
         .map_err(|err| {
             format!(
@@ -93,9 +103,13 @@ fn init_tracing(settings: &Settings) -> Result<(), String> {
         .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
     let colour = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("rollcall-log")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(colour);
     match settings.log_format {
         LogFormat::Pretty => builder.init(),
@@ -105,5 +119,5 @@ fn init_tracing(settings: &Settings) -> Result<(), String> {
             .with_span_list(false)
             .init(),
     }
-    Ok(())
+    Ok(guard)
 }

@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::auth::viewer::{ANONYMOUS, Credential, Viewer};
 use crate::db::DbConn;
 use crate::error::AppResult;
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{Loaders, Polls};
 use crate::http::request::RequestMeta;
 
 /// What resolvers need from the GraphQL context.
@@ -71,20 +71,20 @@ impl ContextExt for Context<'_> {
     }
 }
 
-/// Attaches the per-request context to `request`.
+/// Attaches the per-request context to `request`. Run the request inside the answered
+/// [`Polls`] (`polls.around(api.execute(request))`): its loader batches by them.
 pub fn request_data(
     request: Request,
     app: &App,
     meta: RequestMeta,
     viewer: Viewer,
     credential: Credential,
-) -> Request {
-    request
+) -> (Request, Polls) {
+    let polls = Polls::default();
+    let request = request
         .data(meta)
         .data(viewer)
         .data(credential)
-        .data(Arc::new(DataLoader::new(
-            Loaders::new(app.pool.clone()),
-            tokio::spawn,
-        )))
+        .data(Arc::new(polls.loader(app.pool.clone())));
+    (request, polls)
 }

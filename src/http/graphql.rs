@@ -560,14 +560,14 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
             return graphql_response(state, started, format, operation, vec![err], None);
         }
     };
-    let mut request = request_data(request, &state.app, meta, viewer, credential);
+    let (mut request, polls) = request_data(request, &state.app, meta, viewer, credential);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
     request.set_parsed_query(prepared.document);
 
     let limit = state.app.config.settings.request_timeout;
-    match tokio::time::timeout(limit, state.api.execute(request)).await {
+    match tokio::time::timeout(limit, polls.around(state.api.execute(request))).await {
         Ok(response) => graphql_response(
             state,
             started,

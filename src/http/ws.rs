@@ -455,7 +455,7 @@ async fn run_operation(
     let operation = operation_label(prepared.operation);
     let request = async_graphql::Request::new(payload.query)
         .variables(Variables::from_json(Value::Object(variables)));
-    let mut request = request_data(request, &state.app, meta, viewer, credential);
+    let (mut request, polls) = request_data(request, &state.app, meta, viewer, credential);
     if let Some(name) = payload.operation_name {
         request = request.operation_name(name);
     }
@@ -466,7 +466,7 @@ async fn run_operation(
         OperationType::Subscription => None,
         _ => Some(tokio::time::Instant::now() + state.app.config.settings.request_timeout),
     };
-    let mut responses = state.api.execute_stream(request);
+    let mut responses = polls.around(state.api.execute_stream(request));
     let mut first = true;
     let mut errors_seen: Vec<ServerError> = Vec::new();
     loop {
