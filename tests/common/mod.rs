@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod smtp;
+pub mod workforce;
 
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;

@@ -366,9 +366,14 @@ fn not_own(viewer: &Viewer, employee: &Employee) -> AppResult<()> {
     Ok(())
 }
 
+/// The same answer as the `work_sessions_end_after_start` constraint gives, reason included.
 fn check_times(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> AppResult<()> {
     if end.is_some_and(|end| end <= start) {
-        return Err(AppError::bad_input("end", "a session ends after it starts"));
+        return Err(AppError::BadInput {
+            field: Some(END_BEFORE_START.field.to_owned()),
+            message: END_BEFORE_START.message.to_owned(),
+            reason: Some(END_BEFORE_START.reason),
+        });
     }
     Ok(())
 }
