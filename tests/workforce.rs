@@ -6,11 +6,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use diesel::migration::MigrationSource;
-use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection};
-use diesel_migrations::MigrationHarness;
 use rollcall::auth::identity::{AccountStatus, Role};
-use rollcall::db::migrations::{self, MIGRATIONS};
 use serde_json::{Value, json};
 
 use crate::common::accounts::{PASSWORD, TestUser, first_error_reason};
@@ -18,7 +14,7 @@ use crate::common::workforce::{
     CLOCK_IN, CLOCK_OUT, CREATE_EMPLOYEE, CREATE_SESSION, DELETE_SESSION, SET_PIN, UPDATE_EMPLOYEE,
     UPDATE_SESSION, first_error_field, hours_ago, ids, iso, now,
 };
-use crate::common::{TestApp, empty_database, first_error_code};
+use crate::common::{TestApp, first_error_code};
 
 /// Signs in a new account of `role`, a member of `company` (by name) or of none.
 async fn member(app: &TestApp, username: &str, role: Role, company: Option<&str>) -> TestUser {
@@ -808,76 +804,6 @@ async fn head_managers_change_members_ranking_below_them_in_their_companies() {
     assert!(by_owner["errors"].is_null(), "{by_owner}");
     assert_eq!(members(&app, &alpha).await, ["ann", "eve", "head", "ozzy"]);
 }
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_workforce_migration_puts_existing_staff_in_a_default_company() {
-    let url = empty_database().await;
-    {
-        let conn = AsyncPgConnection::establish(&url).await.expect("connect");
-        let mut harness = AsyncMigrationHarness::new(conn);
-        let all = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).expect("migrations");
-        let workforce = all
-            .iter()
-            .position(|migration| migration.name().to_string().ends_with("_workforce"))
-            .expect("the workforce migration");
-        for _ in 0..workforce {
-            harness.run_next_migration(MIGRATIONS).expect("migrate");
-        }
-    }
-    {
-        use diesel_async::SimpleAsyncConnection;
-        let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
-        conn.batch_execute(
-            "INSERT INTO users (email, username, name, role, status) VALUES \
-             ('e@example.com', 'emp', 'Emp', 'EMPLOYEE', 'ACTIVE'), \
-             ('m@example.com', 'man', 'Man', 'MANAGER', 'ACTIVE'), \
-             ('h@example.com', 'hea', 'Hea', 'HEAD_MANAGER', 'INACTIVE'), \
-             ('u@example.com', 'usr', 'Usr', 'USER', 'ACTIVE'), \
-             ('o@example.com', 'own', 'Own', 'OWNER', 'ACTIVE'); \
-             INSERT INTO users (name, role, status, deleted_at) \
-             VALUES ('', 'EMPLOYEE', 'ACTIVE', now());",
-        )
-        .await
-        .expect("staff");
-    }
-    migrations::run_pending(&url)
-        .await
-        .expect("the workforce migration");
-
-    let mut conn = AsyncPgConnection::establish(&url).await.expect("connect");
-    #[derive(diesel::QueryableByName)]
-    struct Membership {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        company: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        time_zone: String,
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        username: String,
-    }
-    use diesel_async::RunQueryDsl;
-    let rows: Vec<Membership> = diesel::sql_query(
-        "SELECT c.name AS company, c.time_zone, u.username FROM companies c \
-         JOIN company_members m ON m.company_id = c.id JOIN users u ON u.id = m.user_id \
-         ORDER BY u.username",
-    )
-    .load(&mut conn)
-    .await
-    .expect("memberships");
-    let rows: Vec<(&str, &str, &str)> = rows
-        .iter()
-        .map(|row| (&*row.company, &*row.time_zone, &*row.username))
-        .collect();
-    assert_eq!(
-        rows,
-        [
-            ("Default", "UTC", "emp"),
-            ("Default", "UTC", "hea"),
-            ("Default", "UTC", "man"),
-        ]
-    );
-}
-
-// Employees ------------------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread")]
 async fn managers_create_and_change_employees_and_only_head_managers_enroll_fingerprints() {

@@ -8,19 +8,23 @@
 //! at request time.
 //!
 //! **When a batch starts.** async-graphql resolves the fields of a list's items concurrently
-//! within the request's own task: in one poll of that task, every item asks for its relation,
-//! and those keys make one batch. The DataLoader starts a batch on another task after a delay
-//! (1 ms by default) from the first key; a poll that takes longer (a large list, a slow
-//! machine, a debug build) would split the batch. So the request's loader starts no batch
-//! before the poll that asked for it has ended: [`Polls`] counts the polls of the request's
-//! future (or stream), and the loader's spawner waits for the next count. Batches then follow
-//! the shape of the query, not the speed of the machine.
+//! within the request's own task, and the items ask for their relations as they are polled.
+//! The DataLoader starts a batch on another task after a delay (1 ms by default) from the first
+//! key; a request whose items take longer to reach their keys (a large list, a slow machine, a
+//! debug build) would split the batch. So the request's loader starts a batch only once the
+//! request has gone idle: [`Polls`] counts the polls of the request's future (or stream) that
+//! end waiting on something else. A poll that ends by waking its own task (a list of more than
+//! a few dozen items yields to the executor part way, and Tokio's cooperative budget does the
+//! same, to be polled again at once) is not idle, so the items it did not reach yet still join
+//! the batch. Such a task is polled again at once and goes idle when it waits for its batches,
+//! so the batches always start. Batches then follow the shape of the query, not the speed of
+//! the machine.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
@@ -63,17 +67,18 @@ impl Polls {
         let polls = self.clone();
         DataLoader::new(Loaders::new(pool), move |batch: BoxFuture<'static, ()>| {
             let polls = polls.clone();
+            // Read now, in the poll that asks for the batch: the task may first run after it.
+            let start = polls.0.ended.load(Ordering::Acquire);
             tokio::spawn(async move {
-                polls.after_this_poll().await;
+                polls.ended_since(start).await;
                 batch.await;
             })
         })
         .delay(Duration::ZERO)
     }
 
-    /// Completes once the poll running now (the one that spawned the caller) has ended.
-    async fn after_this_poll(&self) {
-        let start = self.0.ended.load(Ordering::Acquire);
+    /// Completes once a poll has ended since the count was `start`.
+    async fn ended_since(&self, start: u64) {
         loop {
             let notified = self.0.notify.notified();
             if self.0.ended.load(Ordering::Acquire) > start {
@@ -97,19 +102,39 @@ impl Polls {
     }
 }
 
-/// A future or stream whose polls are counted by [`Polls`].
+/// A future or stream whose idle polls are counted by [`Polls`].
 pub struct Counted<T> {
     inner: T,
     polls: Polls,
+}
+
+impl<T> Counted<T> {
+    /// Polls `inner` with a waker that notes whether it was woken during the poll, and counts
+    /// the poll unless it was (and is not done).
+    fn counting<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: impl FnOnce(&mut T, &mut Context<'_>) -> Poll<R>,
+    ) -> Poll<R> {
+        let noted = Arc::new(NotedWake {
+            inner: cx.waker().clone(),
+            woken: AtomicBool::new(false),
+        });
+        let waker = Waker::from(noted.clone());
+        let polled = poll(&mut self.inner, &mut Context::from_waker(&waker));
+        let woke_itself = polled.is_pending() && noted.woken.load(Ordering::Acquire);
+        if !woke_itself {
+            self.polls.end_poll();
+        }
+        polled
+    }
 }
 
 impl<F: Future + Unpin> Future for Counted<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let polled = Pin::new(&mut self.inner).poll(cx);
-        self.polls.end_poll();
-        polled
+        self.counting(cx, |inner, cx| Pin::new(inner).poll(cx))
     }
 }
 
@@ -117,8 +142,23 @@ impl<S: Stream + Unpin> Stream for Counted<S> {
     type Item = S::Item;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let polled = Pin::new(&mut self.inner).poll_next(cx);
-        self.polls.end_poll();
-        polled
+        self.counting(cx, |inner, cx| Pin::new(inner).poll_next(cx))
+    }
+}
+
+/// A waker that remembers being woken, and passes the wake on.
+struct NotedWake {
+    inner: Waker,
+    woken: AtomicBool,
+}
+
+impl Wake for NotedWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.inner.wake_by_ref();
     }
 }

@@ -250,14 +250,6 @@ pub async fn remove_member(
     Ok(removed == 1)
 }
 
-/// Ends every membership of `user`, as when its account is deleted (its employee records are
-/// unlinked by the foreign key, and stay); answers how many.
-pub async fn remove_memberships(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<usize> {
-    diesel::delete(company_members::table.filter(company_members::user_id.eq(user)))
-        .execute(conn)
-        .await
-}
-
 /// The live members of each of `companies`, by username.
 pub async fn members_of(
     conn: &mut AsyncPgConnection,

@@ -28,7 +28,6 @@ use crate::auth::scope::Scope;
 use crate::auth::viewer::{SignedIn, Viewer};
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::events;
-use crate::workforce;
 
 /// How long a request to demote an owner waits for a second owner.
 pub const ROLE_CHANGE_LIFETIME: Duration = Duration::days(7);
@@ -348,8 +347,6 @@ async fn delete(app: &App, actor: &SignedIn, target: UserId) -> AppResult<bool> 
         let ended = queries::revoke_sessions(conn, user.id, None, None, "account deleted").await?;
         queries::notify_revoked(conn, &ended).await?;
         queries::anonymise_user(conn, user.id).await?;
-        // A deleted account belongs to no company: its employee records stay, unlinked.
-        workforce::queries::remove_memberships(conn, user.id).await?;
         events::announce_access_change(conn, user.id.0, None).await?;
         let detail =
             (target != actor.user.id).then(|| format!("deleted by account {}", actor.user.id));
