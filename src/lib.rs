@@ -21,6 +21,7 @@ pub mod offload;
 pub mod schema;
 pub mod secret;
 pub mod system;
+pub mod validate;
 pub mod workforce;
 
 use anyhow::Context as _;

@@ -18,6 +18,7 @@ const SHARED: &[&str] = &[
     "mail",
     "offload",
     "secret",
+    "validate",
 ];
 /// Above the areas: the assembly and the entry points.
 const TOP: &[&str] = &["schema", "lib", "main"];

@@ -11,7 +11,6 @@ use diesel::prelude::*;
 use ipnet::IpNet;
 
 use crate::db::schema::{sessions, users};
-use crate::error::{AppError, AppResult};
 use crate::{id_newtype, text_enum};
 
 id_newtype!(
@@ -123,21 +122,4 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_reason: Option<String>,
-}
-
-/// Checks and normalises an email address.
-pub fn check_email(field: &str, email: &str) -> AppResult<String> {
-    let email = email.trim();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && !email.contains(char::is_whitespace)
-        });
-    if valid {
-        Ok(email.to_owned())
-    } else {
-        Err(AppError::bad_input(field, "not a valid email address"))
-    }
 }

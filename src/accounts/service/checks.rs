@@ -54,15 +54,6 @@ pub fn check_username(field: &str, username: &str) -> AppResult<String> {
     }
 }
 
-/// Checks a display name: 1 to 200 characters.
-pub fn check_name(field: &str, name: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input(field, "a name has 1 to 200 characters"));
-    }
-    Ok(name.to_owned())
-}
-
 /// UNAUTHENTICATED, with the reason the client can act on.
 pub fn unauthenticated(reason: &'static str) -> AppError {
     AppError::Unauthenticated {

@@ -9,12 +9,12 @@ use crate::accounts::model::{EMAIL_TAKEN, NewUser, TokenPurpose, USERNAME_TAKEN}
 use crate::accounts::queries;
 use crate::accounts::service::audit::{self, record};
 use crate::accounts::service::checks::{
-    check_name, check_username, client_info, count_attempt, unauthenticated,
+    check_username, client_info, count_attempt, unauthenticated,
 };
 use crate::accounts::service::codes::{mailed_hash, random_token, usable_token};
 use crate::accounts::service::profile;
 use crate::app::App;
-use crate::auth::identity::{AccountStatus, Role, Session, SessionId, User, check_email};
+use crate::auth::identity::{AccountStatus, Role, Session, SessionId, User};
 use crate::auth::passwords::{self, Verified};
 use crate::auth::queries::touch_session;
 use crate::auth::scope::Scope;
@@ -23,6 +23,7 @@ use crate::auth::viewer::Viewer;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::http::request::RequestMeta;
 use crate::mail::{self, NewMail, SECRET_PLACEHOLDER};
+use crate::validate::{check_email, check_name};
 /// How long an email confirmation link works.
 pub const CONFIRMATION_LIFETIME: Duration = Duration::hours(24);
 /// Unconfirmed accounts older than this are removed.

@@ -24,18 +24,19 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use crate::accounts::model::{EMAIL_TAKEN, EmailToken, NewAuthEvent, TokenPurpose, USERNAME_TAKEN};
 use crate::accounts::queries;
 use crate::accounts::service::audit::{self, record};
-use crate::accounts::service::checks::{check_name, check_username, client_info, verify_password};
+use crate::accounts::service::checks::{check_username, client_info, verify_password};
 use crate::accounts::service::codes::{
     Verdict, address_tag, code_refused, insert_reset_code, mailed_hash, random_token,
     reset_code_hash,
 };
 use crate::app::App;
-use crate::auth::identity::{User, check_email};
+use crate::auth::identity::User;
 use crate::auth::passwords;
 use crate::auth::viewer::Viewer;
 use crate::error::{AppError, AppResult, OnConstraint, check_limit};
 use crate::http::request::RequestMeta;
 use crate::mail::{self, NewMail, SECRET_PLACEHOLDER};
+use crate::validate::{check_email, check_name};
 
 /// How long a password reset code works.
 pub const RESET_CODE_LIFETIME: Duration = Duration::minutes(10);

@@ -297,7 +297,7 @@ pub async fn update(
     input: SessionInput,
     reason: &str,
 ) -> AppResult<WorkSession> {
-    let actor = viewer.require()?.user.id;
+    viewer.require()?;
     let reason = check_reason(reason)?;
     let note = match input.note {
         Some(Some(note)) => Some(Some(check_note(&note)?.to_owned())),
@@ -305,14 +305,7 @@ pub async fn update(
     };
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
-        queries::describe_change(conn, Some(actor), Some(&reason), false).await?;
-        let session = queries::session_for_update(conn, scope, id)
-            .await?
-            .ok_or(AppError::NotFound("work session"))?;
-        let employee = queries::employee_in(conn, Scope::All, session.employee_id)
-            .await?
-            .ok_or(AppError::NotFound("work session"))?;
-        not_own(viewer, &employee)?;
+        let session = editable(conn, viewer, scope, id, &reason).await?;
         let start = input.start.unwrap_or(session.started_at);
         let end = input.end.unwrap_or(session.ended_at);
         check_times(start, end)?;
@@ -337,22 +330,36 @@ pub async fn delete(
     id: WorkSessionId,
     reason: &str,
 ) -> AppResult<()> {
-    let actor = viewer.require()?.user.id;
+    viewer.require()?;
     let reason = check_reason(reason)?;
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
-        queries::describe_change(conn, Some(actor), Some(&reason), false).await?;
-        let session = queries::session_for_update(conn, scope, id)
-            .await?
-            .ok_or(AppError::NotFound("work session"))?;
-        let employee = queries::employee_in(conn, Scope::All, session.employee_id)
-            .await?
-            .ok_or(AppError::NotFound("work session"))?;
-        not_own(viewer, &employee)?;
+        let session = editable(conn, viewer, scope, id, &reason).await?;
         queries::delete_session(conn, session.id).await?;
         Ok(())
     })
     .await
+}
+
+/// The session `id`, locked, for a correction by `viewer` within `scope` (never of its own
+/// time), with the actor and the reason set for the history.
+async fn editable(
+    conn: &mut AsyncPgConnection,
+    viewer: &Viewer,
+    scope: Scope,
+    id: WorkSessionId,
+    reason: &str,
+) -> AppResult<WorkSession> {
+    let actor = viewer.require()?.user.id;
+    queries::describe_change(conn, Some(actor), Some(reason), false).await?;
+    let session = queries::session_for_update(conn, scope, id)
+        .await?
+        .ok_or(AppError::NotFound("work session"))?;
+    let employee = queries::employee_in(conn, Scope::All, session.employee_id)
+        .await?
+        .ok_or(AppError::NotFound("work session"))?;
+    not_own(viewer, &employee)?;
+    Ok(session)
 }
 
 /// Managers do not edit their own time.

@@ -10,26 +10,15 @@ use crate::auth::scope::Scope;
 use crate::auth::viewer::Viewer;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::events;
+use crate::validate::check_name;
 use crate::workforce::model::{
     COMPANY_NAME_TAKEN, Company, CompanyChanges, CompanyId, NewCompany, UNKNOWN_TIME_ZONE,
 };
 use crate::workforce::queries;
 
-/// Checks a company name: 1 to 200 characters.
-fn check_name(name: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input(
-            "name",
-            "a name has 1 to 200 characters",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
 /// Creates a company.
 pub async fn create(app: &App, name: &str, time_zone: &str) -> AppResult<Company> {
-    let name = check_name(name)?;
+    let name = check_name("name", name)?;
     let mut conn = app.pool.get().await?;
     queries::insert_company(
         &mut conn,
@@ -51,7 +40,7 @@ pub async fn update(
     time_zone: Option<&str>,
 ) -> AppResult<Company> {
     let changes = CompanyChanges {
-        name: name.map(check_name).transpose()?,
+        name: name.map(|name| check_name("name", name)).transpose()?,
         time_zone: time_zone.map(|zone| zone.trim().to_owned()),
     };
     let mut conn = app.pool.get().await?;

@@ -12,11 +12,11 @@ use diesel_async::AsyncConnection;
 use crate::app::App;
 use crate::auth::guards::Level;
 use crate::auth::identity::UserId;
-use crate::auth::identity::check_email;
 use crate::auth::scope::Scope;
 use crate::auth::viewer::Viewer;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::graphql::deletion::DeletionOutcome;
+use crate::validate::{check_email, check_name};
 use crate::workforce::model::{
     CompanyId, Employee, EmployeeChanges, EmployeeId, FINGERPRINT_TAKEN, NewEmployee,
     USER_HAS_EMPLOYEE, USER_NOT_MEMBER,
@@ -45,17 +45,6 @@ pub struct EmployeeUpdate {
     pub annual_hours: MaybeUndefined<i32>,
     pub user: MaybeUndefined<UserId>,
     pub fingerprint: MaybeUndefined<String>,
-}
-
-fn check_name(name: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input(
-            "name",
-            "a name has 1 to 200 characters",
-        ));
-    }
-    Ok(name.to_owned())
 }
 
 fn check_hours(hours: i32) -> AppResult<i32> {
@@ -110,7 +99,7 @@ pub async fn create(
     scope: Scope,
     input: EmployeeInput,
 ) -> AppResult<Employee> {
-    let name = check_name(&input.name)?;
+    let name = check_name("name", &input.name)?;
     let email = input
         .email
         .as_deref()
@@ -158,7 +147,7 @@ pub async fn update(
             MaybeUndefined::Null => {
                 return Err(AppError::bad_input("name", "an employee has a name"));
             }
-            MaybeUndefined::Value(name) => Some(check_name(&name)?),
+            MaybeUndefined::Value(name) => Some(check_name("name", &name)?),
         },
         email: match update.email {
             MaybeUndefined::Undefined => None,
