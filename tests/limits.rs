@@ -89,15 +89,15 @@ async fn a_query_nested_1000_deep_is_refused_before_parsing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn complexity_is_limited_to_2000() {
+async fn complexity_is_limited_to_5000() {
     let app = TestApp::new().await;
     let aliases = |n: usize| {
         let fields: Vec<String> = (0..n).map(|i| format!("a{i}: version")).collect();
         format!("{{ {} }}", fields.join(" "))
     };
-    let at_limit = app.gql(&aliases(2000), json!({})).await;
+    let at_limit = app.gql(&aliases(5000), json!({})).await;
     assert!(at_limit.get("errors").is_none());
-    let body = refused_then_recovers(&app, &aliases(2001), "GRAPHQL_VALIDATION_FAILED").await;
+    let body = refused_then_recovers(&app, &aliases(5001), "GRAPHQL_VALIDATION_FAILED").await;
     assert!(
         body["errors"][0]["message"]
             .as_str()

@@ -48,6 +48,11 @@ use crate::http::request::RequestMeta;
 pub const PROTOCOL: &str = "graphql-transport-ws";
 /// The largest message accepted from a client.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// The read buffer a socket starts with (it grows for a larger message, up to
+/// [`MAX_MESSAGE_BYTES`]). tungstenite's default, 128 KiB for each of reading and writing, is
+/// what 10,000 idle subscribers would hold for nothing; messages are written as they come
+/// (no write buffer), since each is a whole GraphQL result.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// Messages waiting to be written to one socket; a slow reader slows its subscriptions down.
 const OUTGOING_QUEUE: usize = 64;
 
@@ -138,6 +143,8 @@ pub async fn upgrade(
     ws.protocols([PROTOCOL])
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| {
             tasks.track_future(async move {
                 if offered {

@@ -906,10 +906,10 @@ mod tests {
     #[tokio::test]
     async fn complexity_multiplies_the_selection_by_the_page_size() {
         let schema = schema(Arc::new(AtomicUsize::new(0)));
-        let aliases: String = (0..7)
+        let aliases: String = (0..17)
             .map(|i| format!(" n{i}: nodes {{ id name }}"))
             .collect();
-        // 100 × (7 × 3) + 1 = 2101 > 2000; 10 × 21 + 1 = 211.
+        // 100 × (17 × 3) + 1 = 5101 > 5000; 10 × 51 + 1 = 511.
         let big = run(&schema, &format!("{{ items(first: 100) {{{aliases} }} }}")).await;
         assert!(
             big.errors
