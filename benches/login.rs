@@ -19,36 +19,26 @@
 //! makes each login client connect from an address of its own (127.0.0.2, 127.0.0.3, …) instead
 //! of all from 127.0.0.1: sign-ins from one address queue on one lock (the per-address rate
 //! limit), so one address is the worst case and the default. Other `ROLLCALL_*` settings are read
-//! as the server reads them.
+//! as the server reads them. What the benches share is in `common/mod.rs`.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::fmt::Write as _;
-use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, anyhow};
-use clap::Parser as _;
-use diesel::QueryableByName;
-use diesel::sql_types::Text;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use anyhow::anyhow;
+use common::{
+    LogFilter, Machine, Postgres, Probe, Response, SETTLE, Server, Summary, Tally, client, cores,
+    load_average, ms, on_client_thread, post_request, wait_for_quiet,
+};
 use rollcall::accounts::model::NewUser;
 use rollcall::accounts::queries;
 use rollcall::app::App;
 use rollcall::auth::identity::{AccountStatus, Role};
-use rollcall::config::{Cli, Config, Settings};
-use rollcall::db::embedded::{Cluster, Durability};
-use rollcall::db::{migrations, quote_ident, with_database};
-use rollcall::http;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
-use tracing_subscriber::{EnvFilter, Registry, reload};
 
 /// The password of every benchmark account.
 const PASSWORD: &str = "correct horse battery staple";
@@ -69,28 +59,8 @@ const QUIET_LOG: &str = "warn";
 /// Where this bench's section of `BENCHMARKS.md` begins and ends.
 const SECTION_BEGIN: &str = "<!-- bench:login -->";
 const SECTION_END: &str = "<!-- /bench:login -->";
-/// The top of `BENCHMARKS.md` when there is no such file yet.
-const FILE_HEADER: &str = "# Benchmarks\n\nEach bench in `benches/` writes its own section of \
-     this file, between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, and leaves the other \
-     sections as they are. Rerun a bench on a quiet machine to refresh its section.\n";
 /// The `{ me }` p99 the storm must stay under.
 const TARGET: Duration = Duration::from_millis(50);
-/// The load average below which measuring starts.
-const QUIET_LOAD: f64 = 1.0;
-/// How often the load average is read while waiting for it to fall.
-const LOAD_POLL: Duration = Duration::from_secs(5);
-/// Longest wait for one response before the client gives up on its connection.
-const REQUEST_LIMIT: Duration = Duration::from_secs(35);
-/// Most requests one client sends in a window, whatever the window's length.
-const MAX_REQUESTS_PER_CLIENT: usize = 1_000_000;
-/// Interval of the probe that measures how late the server's runtime wakes a sleeping task.
-const PROBE_INTERVAL: Duration = Duration::from_millis(2);
-/// Most probe samples in a window, whatever the window's length.
-const MAX_PROBES: usize = 1 << 20;
-/// Pause between windows, so one window's queue does not spill into the next.
-const SETTLE: Duration = Duration::from_secs(2);
-
-const LOGIN: &str = "mutation ($input: LoginInput) { login(input: $input) { accessToken } }";
 const ME: &str = "{ me { id username email role } }";
 const VERSION: &str = "{ version }";
 
@@ -114,19 +84,10 @@ struct Knobs {
 
 impl Knobs {
     fn from_env() -> anyhow::Result<Self> {
-        let seconds = |name: &str, default: u64| -> anyhow::Result<Duration> {
-            match std::env::var(name) {
-                Ok(value) => value
-                    .trim()
-                    .parse()
-                    .map(Duration::from_secs)
-                    .with_context(|| format!("{name} must be a whole number of seconds")),
-                Err(_) => Ok(Duration::from_secs(default)),
-            }
-        };
+        let (window, load_wait) = common::window_and_load_wait()?;
         Ok(Self {
-            window: seconds("ROLLCALL_BENCH_SECONDS", 10)?.max(Duration::from_secs(1)),
-            load_wait: seconds("ROLLCALL_BENCH_LOAD_WAIT", 300)?,
+            window,
+            load_wait,
             spread: std::env::var("ROLLCALL_BENCH_SPREAD_ADDRESSES")
                 .is_ok_and(|value| matches!(value.trim(), "1" | "true" | "yes")),
         })
@@ -136,28 +97,16 @@ impl Knobs {
 fn bench() -> anyhow::Result<()> {
     let knobs = Knobs::from_env()?;
     let load_at_start = load_average();
-    let (admin_url, embedded, database_kind) = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => (url, None, "DATABASE_URL".to_owned()),
-        _ => {
-            eprintln!("starting a throwaway PostgreSQL cluster");
-            let embedded = EmbeddedCluster::start()?;
-            let url = embedded.cluster.url("postgres").expose().clone();
-            (
-                url,
-                Some(embedded),
-                "embedded cluster (durable, as `serve` runs it)".to_owned(),
-            )
-        }
-    };
-    // The runtime `rollcall serve` builds: one worker per core.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(on_database(&admin_url, &knobs));
+    let postgres = Postgres::start()?;
+    let runtime = common::server_runtime()?;
+    let outcome = runtime.block_on(common::on_fresh_database(
+        &postgres.admin_url,
+        async |url: &str| serve_and_measure(url, &knobs).await,
+    ));
     runtime.shutdown_timeout(Duration::from_secs(5));
+    let database_kind = postgres.kind.clone();
     // Stops the cluster and removes its folder, whatever happened above.
-    drop(embedded);
+    drop(postgres);
     let measured = outcome?;
     let report = Report {
         machine: Machine::read(measured.postgres_version.clone()),
@@ -166,200 +115,19 @@ fn bench() -> anyhow::Result<()> {
         load_at_start,
         measured,
     };
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let markdown = with_section(existing.as_deref(), &report.render())?;
-    std::fs::write(&path, &markdown).with_context(|| format!("cannot write {}", path.display()))?;
+    let path = common::write_section(SECTION_BEGIN, SECTION_END, &report.render())?;
     println!("{}", report.tables());
     println!("written to {}", path.display());
     Ok(())
 }
 
-/// `text` (the current `BENCHMARKS.md`, if any) with `section` as this bench's section: in
-/// place of the one it has, or after everything else when it has none yet. The rest of the
-/// file, other benches' sections included, is kept as it is.
-fn with_section(text: Option<&str>, section: &str) -> anyhow::Result<String> {
-    let section = format!("{SECTION_BEGIN}\n{}\n{SECTION_END}", section.trim_end());
-    let Some(text) = text else {
-        return Ok(format!("{FILE_HEADER}\n{section}\n"));
-    };
-    match (text.find(SECTION_BEGIN), text.find(SECTION_END)) {
-        (Some(begin), Some(end)) if begin < end => Ok(format!(
-            "{}{section}{}",
-            &text[..begin],
-            &text[end + SECTION_END.len()..]
-        )),
-        (None, None) => Ok(format!("{}\n\n{section}\n", text.trim_end())),
-        _ => Err(anyhow!(
-            "BENCHMARKS.md has {SECTION_BEGIN} or {SECTION_END} without the other (or in the \
-             wrong order): mend it by hand, so that no other section is overwritten"
-        )),
-    }
-}
-
-/// A cluster in a temporary folder, stopped and removed when dropped.
-struct EmbeddedCluster {
-    cluster: Cluster,
-    dir: PathBuf,
-}
-
-impl EmbeddedCluster {
-    fn start() -> anyhow::Result<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("rollcall-bench-")
-            .tempdir()
-            .context("cannot make a temporary folder")?
-            .keep();
-        // Under root the cluster runs as `postgres`, which must be able to walk into the folder.
-        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .with_context(|| format!("cannot open up {}", dir.display()))?;
-        let opened = Cluster::open(&dir.join("pg"), Durability::Durable);
-        let mut cluster = match opened {
-            Ok(cluster) => cluster,
-            Err(err) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(err.into());
-            }
-        };
-        let started = cluster.start();
-        let guard = Self { cluster, dir };
-        started?;
-        Ok(guard)
-    }
-}
-
-impl Drop for EmbeddedCluster {
-    fn drop(&mut self) {
-        if let Err(err) = self.cluster.stop() {
-            eprintln!("warning: {err}");
-        }
-        if let Err(err) = std::fs::remove_dir_all(&self.dir) {
-            eprintln!("warning: cannot remove {}: {err}", self.dir.display());
-        }
-    }
-}
-
-/// Creates a fresh database, measures on it, and drops it again.
-async fn on_database(admin_url: &str, knobs: &Knobs) -> anyhow::Result<Measured> {
-    let database = format!("rollcall_bench_{}", std::process::id());
-    let mut admin = AsyncPgConnection::establish(admin_url)
-        .await
-        .context("cannot connect to PostgreSQL")?;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&database)))
-        .await
-        .context("cannot create the benchmark database")?;
-    let url = with_database(admin_url, &database);
-    // Ctrl-C stops measuring, but not the clean-up below or the cluster's.
-    let measured = tokio::select! {
-        measured = async {
-            migrations::run_pending(&url).await?;
-            serve_and_measure(&url, knobs).await
-        } => measured,
-        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
-    };
-    let dropped = admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(&database)
-        ))
-        .await;
-    if let Err(err) = dropped {
-        eprintln!("warning: cannot drop database {database}: {err}");
-    }
-    measured
-}
-
-/// Starts the server as `serve` does, measures, and shuts it down.
+/// Starts the server as `serve` does, with default settings (and any `ROLLCALL_*` variables, as
+/// `rollcall` with no flags has them), measures, and shuts it down.
 async fn serve_and_measure(url: &str, knobs: &Knobs) -> anyhow::Result<Measured> {
-    // Default settings (and any ROLLCALL_* variables), as `rollcall` with no flags has them.
-    // `try_`: clap's own error path exits the process, which would leave the cluster running.
-    let settings = Cli::try_parse_from(["rollcall"])
-        .map_err(|err| {
-            let message = err.to_string();
-            let first = message.lines().next().unwrap_or_default();
-            anyhow!("{}", first.trim_start_matches("error: "))
-        })?
-        .settings;
-    let log = init_tracing(&settings)?;
-    let config = Config {
-        settings,
-        database_url: None,
-        jwt_secret: None,
-        jwt_previous_secret: None,
-        data_key: None,
-        smtp_url: None,
-    };
-    let app = App::new(config, url).await?;
-    rollcall::schema::start_background(&app);
-    rollcall::mail::worker::spawn(app.clone());
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = rollcall::schema::router(app.clone());
-    let settings = app.config.settings.clone();
-    let lifecycle = app.lifecycle.clone();
-    let server = tokio::spawn(async move {
-        http::server::serve(listener, router, &settings, lifecycle).await;
-    });
-    let measured = measure(&app, addr, knobs, &log).await;
-    app.lifecycle.shutdown.cancel();
-    if tokio::time::timeout(Duration::from_secs(35), server)
-        .await
-        .is_err()
-    {
-        eprintln!("warning: the server did not stop within 35 s");
-    }
+    let server = Server::start(url, common::default_settings()?).await?;
+    let measured = measure(&server, knobs).await;
+    server.stop().await;
     measured
-}
-
-/// The server's logging as `rollcall serve` sets it up with its output in a file (the `pretty`
-/// format, without colour), written to a temporary file that is gone when the bench ends: a
-/// real server pays for formatting and writing its request log, and so does the benchmark. The
-/// filter can be switched between windows.
-fn init_tracing(settings: &Settings) -> anyhow::Result<LogFilter> {
-    let file = tempfile::tempfile().context("cannot make a temporary log file")?;
-    let (filter, handle) = reload::Layer::new(log_filter(&settings.log)?);
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_ansi(false)
-                .with_writer(Arc::new(file)),
-        )
-        .try_init()
-        .map_err(|err| anyhow!("cannot set up logging: {err}"))?;
-    Ok(LogFilter {
-        handle,
-        configured: settings.log.clone(),
-    })
-}
-
-/// The log filter `spec` as `rollcall` builds it.
-fn log_filter(spec: &str) -> anyhow::Result<EnvFilter> {
-    Ok(EnvFilter::try_new(spec)
-        .map_err(|err| anyhow!("invalid log filter {spec:?}: {err}"))?
-        .add_directive("tokio_postgres=info".parse()?))
-}
-
-/// The server's log filter, switched for the windows that measure what the log costs.
-struct LogFilter {
-    handle: reload::Handle<EnvFilter, Registry>,
-    /// The filter of the settings (`ROLLCALL_LOG`, `info` by default).
-    configured: String,
-}
-
-impl LogFilter {
-    /// Filters with `spec`, or with the configured filter when `None`.
-    fn set(&self, spec: Option<&str>) -> anyhow::Result<()> {
-        let filter = log_filter(spec.unwrap_or(&self.configured))?;
-        self.handle
-            .reload(filter)
-            .map_err(|err| anyhow!("cannot change the log filter: {err}"))
-    }
 }
 
 /// Everything measured, and what it was measured with.
@@ -379,13 +147,9 @@ struct Measured {
 }
 
 /// Creates the accounts, waits for a quiet machine, then runs each window.
-async fn measure(
-    app: &Arc<App>,
-    addr: SocketAddr,
-    knobs: &Knobs,
-    log: &LogFilter,
-) -> anyhow::Result<Measured> {
-    let postgres_version = postgres_version(app).await?;
+async fn measure(server: &Server, knobs: &Knobs) -> anyhow::Result<Measured> {
+    let (app, addr, log) = (&server.app, server.addr, &server.log);
+    let postgres_version = common::postgres_version(app).await?;
     eprintln!("creating {} accounts", STORM + 1);
     let hash = app
         .hasher
@@ -490,40 +254,6 @@ async fn measure(
     })
 }
 
-async fn postgres_version(app: &App) -> anyhow::Result<String> {
-    #[derive(QueryableByName)]
-    struct Version {
-        #[diesel(sql_type = Text)]
-        version: String,
-    }
-    let mut conn = app.pool.get().await?;
-    Ok(diesel::sql_query("SELECT version() AS version")
-        .get_result::<Version>(&mut conn)
-        .await?
-        .version)
-}
-
-/// Waits, at most `limit`, for the one-minute load average to fall below [`QUIET_LOAD`]; answers
-/// how long it waited.
-async fn wait_for_quiet(limit: Duration) -> Duration {
-    let started = Instant::now();
-    loop {
-        let load = load_average();
-        if load < QUIET_LOAD {
-            return started.elapsed();
-        }
-        if started.elapsed() >= limit {
-            eprintln!("load is still {load:.2}: measuring anyway");
-            return started.elapsed();
-        }
-        eprintln!(
-            "load average {load:.2} >= {QUIET_LOAD}: waiting (at most {} s more)",
-            limit.saturating_sub(started.elapsed()).as_secs()
-        );
-        tokio::time::sleep(LOAD_POLL).await;
-    }
-}
-
 /// One window's clients.
 #[derive(Default)]
 struct Plan {
@@ -576,25 +306,25 @@ async fn run_window(
     log.set(plan.log)?;
     let deadline = Instant::now() + knobs.window;
     let spread = knobs.spread;
-    let probe = tokio::spawn(probe(app.clone(), deadline));
+    let probe = tokio::spawn(common::probe(app.clone(), deadline));
     let (logins, me, version) = (plan.logins, plan.me, plan.version);
     let tallies = on_client_thread(move || async move {
         let mut clients = tokio::task::JoinSet::new();
         for i in 0..logins {
             // A distinct account per client: the per-account limit counts attempts in flight.
-            let request = login_request(addr, &format!("bench-{i:02}"));
+            let request = common::login_request(addr, &format!("bench-{i:02}"), PASSWORD);
             let source = spread.then(|| source_address(i));
-            clients.spawn(client(addr, source, Kind::Login, request, deadline));
+            clients.spawn(kind_client(addr, source, Kind::Login, request, deadline));
         }
         if let Some(token) = &token {
             for _ in 0..me {
                 let request = post_request(addr, &json!({ "query": ME }), Some(token));
-                clients.spawn(client(addr, None, Kind::Me, request, deadline));
+                clients.spawn(kind_client(addr, None, Kind::Me, request, deadline));
             }
         }
         for _ in 0..version {
             let request = post_request(addr, &json!({ "query": VERSION }), None);
-            clients.spawn(client(addr, None, Kind::Version, request, deadline));
+            clients.spawn(kind_client(addr, None, Kind::Version, request, deadline));
         }
         let mut login = Tally::default();
         let mut me = Tally::default();
@@ -625,57 +355,6 @@ async fn run_window(
     })
 }
 
-/// What the server looked like during a window.
-#[derive(Default)]
-struct Probe {
-    /// How much later than asked a task on the server's runtime woke from a short sleep: the
-    /// time a ready task waits for a worker thread (and that thread for a core).
-    lateness: Vec<Duration>,
-    /// Most pool connections handed out at once.
-    pool_in_use: usize,
-    /// Most tasks waiting for a pool connection at once.
-    pool_waiting: usize,
-    /// Ticks at which some task was waiting for a pool connection.
-    ticks_waiting: usize,
-}
-
-async fn probe(app: Arc<App>, deadline: Instant) -> Probe {
-    let mut probe = Probe::default();
-    while Instant::now() < deadline && probe.lateness.len() < MAX_PROBES {
-        let asleep = Instant::now();
-        tokio::time::sleep(PROBE_INTERVAL).await;
-        probe
-            .lateness
-            .push(asleep.elapsed().saturating_sub(PROBE_INTERVAL));
-        let status = app.pool.status();
-        probe.pool_in_use = probe
-            .pool_in_use
-            .max(status.size.saturating_sub(status.available));
-        probe.pool_waiting = probe.pool_waiting.max(status.waiting);
-        probe.ticks_waiting += usize::from(status.waiting > 0);
-    }
-    probe
-}
-
-/// Runs `work` on a thread and a single-threaded runtime of its own, away from the server's.
-async fn on_client_thread<F, Fut, T>(work: F) -> anyhow::Result<T>
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = T>,
-    T: Send + 'static,
-{
-    let (done, outcome) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("bench-clients".to_owned())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            let _ = done.send(runtime.map(|runtime| runtime.block_on(work())));
-        })?;
-    Ok(outcome.await.context("the client thread panicked")??)
-}
-
 /// Signs every account in, concurrently; answers how many succeeded, or fails.
 async fn sign_in_all(addr: SocketAddr, names: Vec<String>) -> anyhow::Result<usize> {
     let mut set = tokio::task::JoinSet::new();
@@ -690,46 +369,15 @@ async fn sign_in_all(addr: SocketAddr, names: Vec<String>) -> anyhow::Result<usi
     Ok(ok)
 }
 
-/// Signs `name` in; answers the access token.
+/// Signs `name` in with [`PASSWORD`]; answers the access token.
 async fn sign_in(addr: SocketAddr, name: String) -> anyhow::Result<String> {
-    let mut connection = Connection::open(addr, None).await?;
-    let response = connection.exchange(&login_request(addr, &name)).await?;
-    let body: Value = serde_json::from_slice(&response.body)?;
-    body["data"]["login"]["accessToken"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow!("cannot sign {name} in: {body}"))
+    common::sign_in(addr, name, PASSWORD.to_owned()).await
 }
 
 /// The loopback address login client `i` connects from when addresses are spread.
 fn source_address(i: usize) -> Ipv4Addr {
     let i = u32::try_from(i).unwrap_or(0) + 2;
     Ipv4Addr::from(0x7f00_0000 | i)
-}
-
-fn login_request(addr: SocketAddr, name: &str) -> Vec<u8> {
-    let body = json!({
-        "query": LOGIN,
-        "variables": { "input": { "login": name, "password": PASSWORD, "device": "bench" } },
-    });
-    post_request(addr, &body, None)
-}
-
-/// A whole `POST /graphql` request, made once and sent again and again.
-fn post_request(addr: SocketAddr, body: &Value, token: Option<&str>) -> Vec<u8> {
-    let body = body.to_string();
-    let mut head = format!(
-        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
-         accept: application/json\r\ncontent-length: {}\r\n",
-        body.len()
-    );
-    if let Some(token) = token {
-        let _ = write!(head, "authorization: Bearer {token}\r\n");
-    }
-    head.push_str("\r\n");
-    let mut request = head.into_bytes();
-    request.extend_from_slice(body.as_bytes());
-    request
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -739,94 +387,24 @@ enum Kind {
     Version,
 }
 
-/// What the clients of one kind saw in a window.
-#[derive(Default)]
-struct Tally {
-    clients: usize,
-    /// Latencies of the successful requests that finished within the window.
-    latencies: Vec<Duration>,
-    /// Answers with an error, by `extensions.code` (or HTTP status).
-    refused: BTreeMap<String, u64>,
-    /// Requests that got no answer (connection failed or timed out).
-    lost: u64,
-}
-
-impl Tally {
-    fn merge(&mut self, other: Tally) {
-        self.clients += other.clients;
-        self.latencies.extend(other.latencies);
-        for (code, count) in other.refused {
-            *self.refused.entry(code).or_default() += count;
-        }
-        self.lost += other.lost;
-    }
-
-    fn refused(&self, code: &str) -> u64 {
-        self.refused.get(code).copied().unwrap_or(0)
-    }
-
-    fn other_errors(&self) -> u64 {
-        self.refused
-            .iter()
-            .filter(|(code, _)| code.as_str() != "RATE_LIMITED")
-            .map(|(_, count)| count)
-            .sum::<u64>()
-            + self.lost
-    }
-}
-
-/// One client in a closed loop: send, wait for the answer, send again, until `deadline`.
-async fn client(
+/// A client in a closed loop sending `request` of `kind` again and again until `deadline`.
+async fn kind_client(
     addr: SocketAddr,
     source: Option<Ipv4Addr>,
     kind: Kind,
     request: Vec<u8>,
     deadline: Instant,
 ) -> (Kind, Tally) {
-    let mut tally = Tally {
-        clients: 1,
-        ..Tally::default()
-    };
-    let mut connection: Option<Connection> = None;
-    for _ in 0..MAX_REQUESTS_PER_CLIENT {
-        if Instant::now() >= deadline {
-            break;
-        }
-        let started = Instant::now();
-        let answer = tokio::time::timeout(REQUEST_LIMIT, async {
-            let open = match connection.take() {
-                Some(open) => open,
-                None => Connection::open(addr, source).await?,
-            };
-            let conn = connection.insert(open);
-            conn.exchange(&request).await
-        })
-        .await;
-        let finished = Instant::now();
-        // Whatever finishes after the deadline is left out, so that every window has the
-        // same length.
-        let counted = finished <= deadline;
-        match answer {
-            Ok(Ok(response)) => {
-                if response.close {
-                    connection = None;
-                }
-                if !counted {
-                    continue;
-                }
-                match judge(kind, &response) {
-                    None => tally.latencies.push(finished - started),
-                    Some(code) => *tally.refused.entry(code).or_default() += 1,
-                }
-            }
-            Ok(Err(_)) | Err(_) => {
-                connection = None;
-                if counted {
-                    tally.lost += 1;
-                }
-            }
-        }
-    }
+    let requests = Arc::from(vec![request]);
+    let tally = client(
+        addr,
+        source,
+        requests,
+        0,
+        |response| judge(kind, response),
+        deadline,
+    )
+    .await;
     (kind, tally)
 }
 
@@ -843,224 +421,7 @@ fn judge(kind: Kind, response: &Response) -> Option<String> {
     if ok {
         return None;
     }
-    Some(
-        body["errors"][0]["extensions"]["code"]
-            .as_str()
-            .map_or_else(|| format!("HTTP {}", response.status), str::to_owned),
-    )
-}
-
-/// A keep-alive HTTP/1.1 connection: just enough client for `POST /graphql`.
-struct Connection {
-    stream: BufReader<TcpStream>,
-}
-
-struct Response {
-    status: u16,
-    body: Vec<u8>,
-    /// The server will close the connection after this response.
-    close: bool,
-}
-
-impl Connection {
-    /// Connects to `addr`, from `source` when given (any 127.0.0.0/8 address works on Linux).
-    async fn open(addr: SocketAddr, source: Option<Ipv4Addr>) -> std::io::Result<Self> {
-        let stream = match source {
-            None => TcpStream::connect(addr).await?,
-            Some(source) => {
-                let socket = TcpSocket::new_v4()?;
-                socket.bind(SocketAddr::from((source, 0)))?;
-                socket.connect(addr).await?
-            }
-        };
-        stream.set_nodelay(true)?;
-        Ok(Self {
-            stream: BufReader::new(stream),
-        })
-    }
-
-    async fn exchange(&mut self, request: &[u8]) -> std::io::Result<Response> {
-        self.stream.get_mut().write_all(request).await?;
-        self.read_response().await
-    }
-
-    async fn read_response(&mut self) -> std::io::Result<Response> {
-        let mut line = String::new();
-        self.read_line(&mut line).await?;
-        let status = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .ok_or_else(|| invalid(format!("bad status line {line:?}")))?;
-        let mut length = None;
-        let mut chunked = false;
-        let mut close = false;
-        for _ in 0..100 {
-            self.read_line(&mut line).await?;
-            if line == "\r\n" {
-                let body = match (chunked, length) {
-                    (true, _) => self.read_chunked().await?,
-                    (false, Some(length)) => {
-                        let mut body = vec![0; length];
-                        self.stream.read_exact(&mut body).await?;
-                        body
-                    }
-                    (false, None) => return Err(invalid("a response without a length".into())),
-                };
-                return Ok(Response {
-                    status,
-                    body,
-                    close,
-                });
-            }
-            let Some((name, value)) = line.split_once(':') else {
-                return Err(invalid(format!("bad header {line:?}")));
-            };
-            let value = value.trim().to_ascii_lowercase();
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => {
-                    length = Some(value.parse().map_err(|_| invalid("bad length".into()))?);
-                }
-                "transfer-encoding" => chunked = value.contains("chunked"),
-                "connection" => close = value.contains("close"),
-                _ => {}
-            }
-        }
-        Err(invalid("too many headers".into()))
-    }
-
-    async fn read_chunked(&mut self) -> std::io::Result<Vec<u8>> {
-        let mut body = Vec::new();
-        let mut line = String::new();
-        for _ in 0..100_000 {
-            self.read_line(&mut line).await?;
-            let size = line.trim().split(';').next().unwrap_or_default();
-            let size = usize::from_str_radix(size, 16)
-                .map_err(|_| invalid(format!("bad chunk size {line:?}")))?;
-            if size == 0 {
-                // Trailers, then the empty line.
-                loop {
-                    self.read_line(&mut line).await?;
-                    if line == "\r\n" {
-                        return Ok(body);
-                    }
-                }
-            }
-            let start = body.len();
-            body.resize(start + size, 0);
-            self.stream.read_exact(&mut body[start..]).await?;
-            self.read_line(&mut line).await?;
-        }
-        Err(invalid("too many chunks".into()))
-    }
-
-    /// Reads one line into `line` (replacing what it held); the end of the stream is an error.
-    async fn read_line(&mut self, line: &mut String) -> std::io::Result<()> {
-        line.clear();
-        if self.stream.read_line(line).await? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        Ok(())
-    }
-}
-
-fn invalid(message: String) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, message)
-}
-
-/// Percentiles of a set of latencies.
-struct Summary {
-    p50: Duration,
-    p95: Duration,
-    p99: Duration,
-    max: Duration,
-}
-
-impl Summary {
-    fn of(latencies: &[Duration]) -> Option<Self> {
-        let mut sorted = latencies.to_vec();
-        sorted.sort_unstable();
-        let count = sorted.len();
-        // Nearest rank: the smallest value with at least p of the values at or below it.
-        let at = |p: f64| sorted[((p * count as f64).ceil() as usize).clamp(1, count) - 1];
-        (count > 0).then(|| Self {
-            p50: at(0.50),
-            p95: at(0.95),
-            p99: at(0.99),
-            max: sorted[count - 1],
-        })
-    }
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.1}", duration.as_secs_f64() * 1000.0)
-}
-
-/// The machine the numbers were taken on.
-struct Machine {
-    cpu: String,
-    cores: usize,
-    memory: String,
-    kernel: String,
-    postgres: String,
-    rustc: String,
-}
-
-impl Machine {
-    fn read(postgres: String) -> Self {
-        let cpu = std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|info| {
-                info.lines()
-                    .find(|line| line.starts_with("model name"))
-                    .and_then(|line| line.split_once(':'))
-                    .map(|(_, name)| name.trim().to_owned())
-            })
-            .unwrap_or_else(|| "unknown".to_owned());
-        let memory = std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|info| {
-                let kib: f64 = info
-                    .lines()
-                    .find(|line| line.starts_with("MemTotal:"))?
-                    .split_whitespace()
-                    .nth(1)?
-                    .parse()
-                    .ok()?;
-                Some(format!("{:.1} GiB", kib / 1024.0 / 1024.0))
-            })
-            .unwrap_or_else(|| "unknown".to_owned());
-        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|text| text.trim().to_owned())
-            .unwrap_or_else(|_| "unknown".to_owned());
-        let rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned()))
-            .arg("-V")
-            .output()
-            .ok()
-            .filter(|output| output.status.success())
-            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-            .unwrap_or_else(|| "unknown".to_owned());
-        Self {
-            cpu,
-            cores: cores(),
-            memory,
-            kernel,
-            postgres,
-            rustc,
-        }
-    }
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
-}
-
-/// The one-minute load average (NaN when it cannot be read).
-fn load_average() -> f64 {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse().ok())
-        .unwrap_or(f64::NAN)
+    Some(common::error_code(response, Some(&body)))
 }
 
 struct Report {
@@ -1270,19 +631,8 @@ impl Report {
             log = measured.log,
             accounts = STORM + 1,
         );
-        out.push_str("### Machine\n\n| | |\n|---|---|\n");
-        let _ = writeln!(
-            out,
-            "| date (UTC) | {} |",
-            chrono::Utc::now().format("%Y-%m-%d %H:%M")
-        );
-        let _ = writeln!(out, "| CPU | {} |", m.cpu);
-        let _ = writeln!(out, "| cores (`nproc`) | {} |", m.cores);
-        let _ = writeln!(out, "| memory | {} |", m.memory);
-        let _ = writeln!(out, "| kernel (`uname -r`) | {} |", m.kernel);
-        let _ = writeln!(out, "| PostgreSQL | {} |", m.postgres);
-        let _ = writeln!(out, "| database | {} |", self.database_kind);
-        let _ = writeln!(out, "| rustc | {} |", m.rustc);
+        out.push_str("### Machine\n\n");
+        out.push_str(&m.table(&self.database_kind));
         let _ = writeln!(
             out,
             "| login clients connect from | {} |",
@@ -1302,21 +652,12 @@ impl Report {
             "| server runtime | Tokio multi-threaded, {} workers (one per core, as `rollcall serve`) |",
             m.cores
         );
-        let _ = writeln!(
-            out,
-            "| load average (1 min) | {:.2} when the bench started; {:.2} when measuring began{}; {:.2} at the end (the bench's own load included) |",
+        out.push_str(&common::load_row(
             self.load_at_start,
             measured.load_measuring,
-            if measured.waited < LOAD_POLL {
-                String::new()
-            } else {
-                format!(
-                    " (after waiting {} s for it to fall below {QUIET_LOAD:.1})",
-                    measured.waited.as_secs()
-                )
-            },
+            measured.waited,
             measured.load_after,
-        );
+        ));
         out.push_str("\n### Results\n\n");
         out.push_str(&self.tables());
         out.push_str(
