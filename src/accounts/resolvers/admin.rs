@@ -93,13 +93,9 @@ impl AdminQuery {
         let rows = queries::list_users(&mut conn, scope, &filter, &keyset, &page)
             .await
             .map_err(AppError::from)?;
-        let app = ctx.app().clone();
-        let total = TotalCount::new(move || {
-            let (app, filter) = (app.clone(), filter.clone());
-            async move {
-                let mut conn = app.pool.get().await?;
-                Ok(queries::count_users(&mut conn, scope, &filter).await?)
-            }
+        let total = TotalCount::query(ctx.app().pool.clone(), move |mut conn| {
+            let filter = filter.clone();
+            async move { queries::count_users(&mut conn, scope, &filter).await }
         });
         Ok(page.connection(rows, |user| order.key(&keyset, user), total))
     }
@@ -146,13 +142,8 @@ impl AdminQuery {
         let rows = queries::auth_events(&mut conn, scope, user, &keyset, &page)
             .await
             .map_err(AppError::from)?;
-        let app = ctx.app().clone();
-        let total = TotalCount::new(move || {
-            let app = app.clone();
-            async move {
-                let mut conn = app.pool.get().await?;
-                Ok(queries::count_auth_events(&mut conn, scope, user).await?)
-            }
+        let total = TotalCount::query(ctx.app().pool.clone(), move |mut conn| async move {
+            queries::count_auth_events(&mut conn, scope, user).await
         });
         Ok(page.connection(
             rows.into_iter().map(AuthEvent).collect(),

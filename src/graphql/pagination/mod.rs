@@ -39,7 +39,7 @@
 //! let keyset = keyset(order_by.unwrap_or_default());
 //! let page = PageArgs { first, after, last, before }.page_in(&keyset)?;
 //! let rows = queries::employees(&mut ctx.conn().await?, scope, &filter, &keyset, &page).await.map_err(AppError::from)?;
-//! let total = TotalCount::new(move || /* count with the same scope and filter */);
+//! let total = TotalCount::query(pool, move |mut conn| /* count with the same scope and filter */);
 //! Ok(page.connection(rows, |e| keyset.key([e.name.clone().into(), e.id.0.into()]), total))
 //! ```
 //!
@@ -63,18 +63,21 @@
 //! connection type.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Object, OutputType};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{NaiveDate, Utc};
+use diesel::QueryResult;
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use crate::db::{DbConn, Pool};
 use crate::error::{AppError, AppResult};
 
 mod keyset;
@@ -295,6 +298,20 @@ impl TotalCount {
             count: Box::new(move || count().boxed()),
             total: OnceCell::new(),
         }
+    }
+
+    /// A count made by a query on a connection from `pool`, when asked for: the common case,
+    /// `TotalCount::query(pool, move |mut conn| async move { count(&mut conn, ...).await })`.
+    pub fn query<F, Fut>(pool: Pool, count: F) -> Self
+    where
+        F: Fn(DbConn) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = QueryResult<i64>> + Send + 'static,
+    {
+        let count = Arc::new(count);
+        Self::new(move || {
+            let (pool, count) = (pool.clone(), count.clone());
+            async move { Ok(count(pool.get().await?).await?) }
+        })
     }
 
     /// A count already known, e.g. for a list that is not read from the database.

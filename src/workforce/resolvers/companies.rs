@@ -95,13 +95,9 @@ impl CompaniesQuery {
         let rows = queries::list_companies(&mut conn, scope, search.as_deref(), &keyset, &page)
             .await
             .map_err(AppError::from)?;
-        let app = ctx.app().clone();
-        let total = TotalCount::new(move || {
-            let (app, search) = (app.clone(), search.clone());
-            async move {
-                let mut conn = app.pool.get().await?;
-                Ok(queries::count_companies(&mut conn, scope, search.as_deref()).await?)
-            }
+        let total = TotalCount::query(ctx.app().pool.clone(), move |mut conn| {
+            let search = search.clone();
+            async move { queries::count_companies(&mut conn, scope, search.as_deref()).await }
         });
         Ok(page.connection(rows, |company| order.key(&keyset, company), total))
     }

@@ -164,13 +164,9 @@ impl SessionsQuery {
         let rows = queries::list_sessions(&mut conn, scope, &filter, &keyset, &page)
             .await
             .map_err(AppError::from)?;
-        let app = ctx.app().clone();
-        let total = TotalCount::new(move || {
-            let (app, filter) = (app.clone(), filter.clone());
-            async move {
-                let mut conn = app.pool.get().await?;
-                Ok(queries::count_sessions(&mut conn, scope, &filter).await?)
-            }
+        let total = TotalCount::query(ctx.app().pool.clone(), move |mut conn| {
+            let filter = filter.clone();
+            async move { queries::count_sessions(&mut conn, scope, &filter).await }
         });
         Ok(page.connection(rows, |session| session_key(&keyset, session), total))
     }
