@@ -539,3 +539,29 @@ async fn concurrent_requests_share_session_reads_and_keep_their_own_viewer() {
         "20 requests read their sessions in {statements} statements"
     );
 }
+
+/// A session's last use is recorded when a request comes a minute or more after the previous
+/// record, once, however many of its requests arrive together.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_use_of_a_session_is_recorded_once_a_minute() {
+    let app = TestApp::new().await;
+    let ann = app.user("ann", Role::User).await;
+    app.sql(&format!(
+        "UPDATE sessions SET last_seen_at = now() - interval '5 minutes' WHERE id = {}",
+        ann.session
+    ))
+    .await;
+    let requests = (0..10).map(|_| app.gql_as(&ann, "{ me { username } }", json!({})));
+    for body in futures_util::future::join_all(requests).await {
+        assert_eq!(body["data"]["me"]["username"], "ann", "{body}");
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM sessions WHERE id = {} AND last_seen_at > now() - interval '1 minute'",
+            ann.session
+        ))
+        .await,
+        1,
+        "the last use is recorded"
+    );
+}

@@ -1,6 +1,7 @@
 //! SQL of identity: the session and account of a viewer (read on every request), the
 //! session's last use, the kiosk a kiosk token names, and accounts by id or address.
 
+use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -20,6 +21,24 @@ pub async fn sessions_with_users(
         .select((Session::as_select(), User::as_select()))
         .load(conn)
         .await
+}
+
+/// Records that these sessions were used now, those last seen before `seen_before` only
+/// (a concurrent statement may have recorded it already).
+pub async fn touch_sessions(
+    conn: &mut AsyncPgConnection,
+    ids: &[SessionId],
+    seen_before: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::id.eq_any(ids))
+            .filter(sessions::last_seen_at.lt(seen_before)),
+    )
+    .set(sessions::last_seen_at.eq(now))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Records that a session was used now.

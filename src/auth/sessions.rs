@@ -8,16 +8,24 @@
 //! is reached wait for the next statement, which answers all of them together
 //! (`WHERE sessions.id = ANY($1)`). Every read still sees the database as it is after the
 //! request arrived: nothing is cached between statements.
+//!
+//! The same statement's connection records when live sessions were last used, at most every
+//! [`LAST_SEEN_RESOLUTION`], once for all the reads it served: concurrent requests of one
+//! session would otherwise each write the same row, queueing on its lock.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use chrono::{Duration, Utc};
 use tokio::sync::oneshot;
 
 use crate::auth::identity::{Session, SessionId, User};
 use crate::auth::queries;
 use crate::db::Pool;
 use crate::error::{AppError, AppResult};
+
+/// `last_seen_at` is written at most this often.
+pub const LAST_SEEN_RESOLUTION: Duration = Duration::minutes(1);
 
 /// What one read gets: the session and its account, if the session exists.
 type Found = Option<(Session, User)>;
@@ -144,6 +152,22 @@ impl SessionReads {
         let rows = queries::sessions_with_users(&mut conn, ids)
             .await
             .map_err(|err| Failure::from(AppError::from(err)))?;
+        let now = Utc::now();
+        let seen_before = now - LAST_SEEN_RESOLUTION;
+        let stale: Vec<SessionId> = rows
+            .iter()
+            .filter(|(session, _)| {
+                session.revoked_at.is_none()
+                    && session.expires_at > now
+                    && session.last_seen_at < seen_before
+            })
+            .map(|(session, _)| session.id)
+            .collect();
+        if !stale.is_empty() {
+            queries::touch_sessions(&mut conn, &stale, seen_before)
+                .await
+                .map_err(|err| Failure::from(AppError::from(err)))?;
+        }
         Ok(rows
             .into_iter()
             .map(|(session, user)| (session.id, (session, user)))

@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::app::App;
@@ -23,9 +23,6 @@ use crate::auth::identity::{Session, SessionId, User, UserId};
 use crate::auth::queries;
 use crate::auth::tokens::{self, TokenError};
 use crate::error::{AppError, AppResult};
-
-/// `last_seen_at` is written at most this often.
-const LAST_SEEN_RESOLUTION: Duration = Duration::minutes(1);
 
 /// The `Authorization` header of a request, read but not yet checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,10 +196,6 @@ async fn resolve(app: &App, token: &str) -> AppResult<Viewer> {
     }
     if session.expires_at <= now {
         return Err(unauthenticated(TokenError::Expired.reason()));
-    }
-    if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
-        let mut conn = app.pool.get().await?;
-        queries::touch_session(&mut conn, session.id).await?;
     }
     Ok(Viewer::signed_in(user, session))
 }
