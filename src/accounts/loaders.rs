@@ -72,6 +72,8 @@ impl Loader<SharesCompany> for Loaders {
         let mut found = HashMap::new();
         let mut conn = self.conn().await?;
         let mut viewers: Vec<UserId> = keys.iter().map(|key| key.viewer).collect();
+        // `dedup` only drops neighbours: sorted first, each viewer is one statement.
+        viewers.sort_unstable();
         viewers.dedup();
         for viewer in viewers {
             let users: Vec<UserId> = keys
