@@ -219,7 +219,10 @@ impl From<PoolError> for AppError {
 /// [`OnConstraint::on_constraint`]. The database, not a check before the write, is what keeps
 /// the data right when two requests race; this turns its verdict into an error the client can
 /// act on. The kind of violation sets the code: a foreign key or CHECK is BAD_USER_INPUT naming
-/// the field, a unique or exclusion constraint is CONFLICT with the reason.
+/// the field, a unique or exclusion constraint is CONFLICT with the reason. A trigger that
+/// refuses a write for a rule of state (a finalized week) raises a check violation naming a
+/// constraint but no table (`RAISE ... USING ERRCODE = 'check_violation', CONSTRAINT = ...`):
+/// that is CONFLICT too, as a rule of state always is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Violation {
     /// The constraint's name in PostgreSQL.
@@ -245,11 +248,12 @@ impl Violation {
         AppError::conflict(self.reason, self.message).on_field(self.field)
     }
 
-    fn error(&self, kind: DatabaseErrorKind) -> Option<AppError> {
+    fn error(&self, kind: DatabaseErrorKind, table: Option<&str>) -> Option<AppError> {
         match kind {
             DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ExclusionViolation => {
                 Some(self.conflict())
             }
+            DatabaseErrorKind::CheckViolation if table.is_none() => Some(self.conflict()),
             DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation => {
                 Some(AppError::BadInput {
                     field: Some(self.field.to_owned()),
@@ -278,7 +282,7 @@ impl<T> OnConstraint<T> for Result<T, DieselError> {
                 && let Some(mapped) = violations
                     .iter()
                     .find(|violation| violation.constraint == name)
-                    .and_then(|violation| violation.error(*kind))
+                    .and_then(|violation| violation.error(*kind, info.table_name()))
             {
                 return mapped;
             }

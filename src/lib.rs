@@ -21,6 +21,7 @@ pub mod offload;
 pub mod schema;
 pub mod secret;
 pub mod system;
+pub mod timesheets;
 pub mod validate;
 pub mod workforce;
 

@@ -14,21 +14,27 @@ use crate::app::{self, App};
 use crate::graphql::{self, Api};
 use crate::http::HttpState;
 use crate::system::resolvers::{SystemQuery, SystemSubscription};
+use crate::timesheets::resolvers::live::TimesheetsSubscription;
+use crate::timesheets::resolvers::{TimesheetsMutation, TimesheetsQuery};
 use crate::workforce::resolvers::{WorkforceMutation, WorkforceQuery, WorkforceSubscription};
 use crate::{accounts, system, workforce};
 
 /// Every query field, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct Query(SystemQuery, AccountsQuery, WorkforceQuery);
+pub struct Query(SystemQuery, AccountsQuery, WorkforceQuery, TimesheetsQuery);
 
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, WorkforceMutation);
+pub struct Mutation(AccountsMutation, WorkforceMutation, TimesheetsMutation);
 
 /// Every subscription, merged from the areas. Subscriptions are served over WebSocket at
 /// `/graphql/ws` (graphql-transport-ws).
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(SystemSubscription, WorkforceSubscription);
+pub struct Subscription(
+    SystemSubscription,
+    WorkforceSubscription,
+    TimesheetsSubscription,
+);
 
 /// The schema type.
 pub type RollcallSchema = Schema<Query, Mutation, Subscription>;

@@ -1,8 +1,8 @@
-//! Scalars shared by every area: `DateTime` (an instant, always answered in UTC) and `Date`
-//! (a calendar day).
+//! Scalars shared by every area: `DateTime` (an instant, always answered in UTC), `Date` (a
+//! calendar day) and `LocalTime` (a time of day on a wall clock, to the minute).
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::{NaiveDate, SecondsFormat, Utc};
+use chrono::{NaiveDate, NaiveTime, SecondsFormat, Timelike, Utc};
 
 /// An instant in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,6 +63,33 @@ impl ScalarType for Date {
     }
 }
 
+/// A time of day, to the minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocalTime(pub NaiveTime);
+
+/// A time of day on the local wall clock, written `HH:MM` (24 hours, ISO 8601), e.g. `08:30`.
+#[Scalar(
+    name = "LocalTime",
+    specified_by_url = "https://www.iso.org/iso-8601-date-and-time-format.html"
+)]
+impl ScalarType for LocalTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) if text.len() == 5 => NaiveTime::parse_from_str(text, "%H:%M")
+                .map(LocalTime)
+                .map_err(|_| InputValueError::custom("expected a time of day written HH:MM")),
+            Value::String(_) => Err(InputValueError::custom(
+                "expected a time of day written HH:MM",
+            )),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(format!("{:02}:{:02}", self.0.hour(), self.0.minute()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +104,18 @@ mod tests {
             Value::String("2026-11-22T08:30:00.000000Z".into())
         );
         assert!(<DateTime as ScalarType>::parse(Value::String("yesterday".into())).is_err());
+    }
+
+    #[test]
+    fn local_times_are_hours_and_minutes() {
+        let parsed = <LocalTime as ScalarType>::parse(Value::String("07:05".into())).expect("time");
+        assert_eq!(parsed.to_value(), Value::String("07:05".into()));
+        for bad in ["7:05", "24:00", "07:05:00", "07:60"] {
+            assert!(
+                <LocalTime as ScalarType>::parse(Value::String(bad.into())).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

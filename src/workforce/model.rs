@@ -310,3 +310,12 @@ pub const END_BEFORE_START: Violation = Violation {
     reason: "END_BEFORE_START",
     message: "a session ends after it starts",
 };
+
+/// The session is in a finalized week: the timesheets' lock, kept by the database on every
+/// write to a session, a timesheet entry or a shift of that week.
+pub const WEEK_FINALIZED: Violation = Violation {
+    constraint: "week_finalized",
+    field: "id",
+    reason: "WEEK_FINALIZED",
+    message: "the week is finalized: it must be reopened first",
+};

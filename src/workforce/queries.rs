@@ -302,7 +302,7 @@ fn employees_in(scope: Scope) -> BoxedEmployees {
 }
 
 /// The ids of the employees `scope` reaches, as a subquery.
-fn employee_ids_in(scope: Scope) -> employees::BoxedQuery<'static, Pg, BigInt> {
+pub fn employee_ids_in(scope: Scope) -> employees::BoxedQuery<'static, Pg, BigInt> {
     employees_in(scope).select(employees::id)
 }
 

@@ -13,12 +13,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::expression::{AppearsOnTable, Expression, ValidGrouping, is_aggregate};
 use diesel::pg::Pg;
-use diesel::query_builder::{AstPass, BoxedSelectStatement, FromClause, QueryFragment, QueryId};
+use diesel::query_builder::{
+    AstPass, BoxedSelectStatement, BoxedSqlQuery, FromClause, QueryFragment, QueryId, SqlQuery,
+};
 use diesel::query_dsl::methods::{FilterDsl, LimitDsl, OrderDsl};
-use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamptz};
 use diesel::{QueryResult, QuerySource};
 use serde_json::Value;
 
@@ -31,6 +33,7 @@ pub enum SortValue {
     Int(i64),
     Text(String),
     Time(DateTime<Utc>),
+    Date(NaiveDate),
 }
 
 impl From<i64> for SortValue {
@@ -42,6 +45,12 @@ impl From<i64> for SortValue {
 impl From<String> for SortValue {
     fn from(value: String) -> Self {
         Self::Text(value)
+    }
+}
+
+impl From<NaiveDate> for SortValue {
+    fn from(value: NaiveDate) -> Self {
+        Self::Date(value)
     }
 }
 
@@ -57,6 +66,7 @@ pub enum Kind {
     Int,
     Text,
     Time,
+    Date,
 }
 
 /// SQL types a sort key column may have.
@@ -74,6 +84,10 @@ impl SortType for Text {
 
 impl SortType for Timestamptz {
     const KIND: Kind = Kind::Time;
+}
+
+impl SortType for Date {
+    const KIND: Kind = Kind::Date;
 }
 
 impl<T: SortType + diesel::sql_types::SqlType> SortType for Nullable<T> {
@@ -110,6 +124,7 @@ impl CursorKey for SortKey {
             SortValue::Int(int) => int.to_json(),
             SortValue::Text(text) => text.to_json(),
             SortValue::Time(time) => time.to_json(),
+            SortValue::Date(date) => date.to_json(),
         });
         let names = [Value::from(self.list), Value::from(self.order)];
         Value::Array(names.into_iter().chain(values).collect())
@@ -190,7 +205,7 @@ impl Keyset {
         }
     }
 
-    /// Adds a column to the key: `bigint` (an id), `text` or `timestamptz`. A nullable column
+    /// Adds a column to the key: `bigint` (an id), `text`, `timestamptz` or `date`. A nullable column
     /// is accepted for the rows the list's filter keeps, which must all have a value.
     #[must_use]
     pub fn by<C>(mut self, column: C) -> Self
@@ -226,6 +241,7 @@ impl Keyset {
                 Kind::Int => i64::from_json(value).map(SortValue::Int),
                 Kind::Text => String::from_json(value).map(SortValue::Text),
                 Kind::Time => DateTime::<Utc>::from_json(value).map(SortValue::Time),
+                Kind::Date => NaiveDate::from_json(value).map(SortValue::Date),
             })
             .collect::<Option<Vec<_>>>()?;
         Some(SortKey {
@@ -273,6 +289,46 @@ impl Keyset {
             },
         );
         LimitDsl::limit(query, page.fetch_limit())
+    }
+}
+
+impl Keyset {
+    /// [`Keyset::page_of`] for a list whose SQL is written by hand (a cross join of employees
+    /// and weeks, say): appends to `query`, which ends in a `WHERE` clause, the row comparison
+    /// with the cursor (`AND (a, b) > ($1, $2)`), `ORDER BY` and `LIMIT`. `columns` are the SQL
+    /// of the key's columns, in order.
+    pub fn page_sql<'f>(
+        &self,
+        query: BoxedSqlQuery<'f, Pg, SqlQuery>,
+        columns: &[&str],
+        page: &Page<SortKey>,
+    ) -> BoxedSqlQuery<'f, Pg, SqlQuery> {
+        let greater = page.is_forward() == self.ascending;
+        let mut query = query;
+        if let Some(cursor) = &page.cursor {
+            query = query.sql(format!(" AND ({}) ", columns.join(", ")));
+            query = query.sql(if greater { "> (" } else { "< (" });
+            for (i, value) in cursor.values.iter().enumerate() {
+                if i > 0 {
+                    query = query.sql(", ");
+                }
+                query = match value.clone() {
+                    SortValue::Int(int) => query.sql("").bind::<BigInt, _>(int),
+                    SortValue::Text(text) => query.sql("").bind::<Text, _>(text),
+                    SortValue::Time(time) => query.sql("").bind::<Timestamptz, _>(time),
+                    SortValue::Date(date) => query.sql("").bind::<Date, _>(date),
+                };
+            }
+            query = query.sql(")");
+        }
+        let direction = if greater { " ASC" } else { " DESC" };
+        let order: Vec<String> = columns
+            .iter()
+            .map(|column| format!("{column}{direction}"))
+            .collect();
+        query
+            .sql(format!(" ORDER BY {} LIMIT ", order.join(", ")))
+            .bind::<BigInt, _>(page.fetch_limit())
     }
 }
 
@@ -340,6 +396,7 @@ impl QueryFragment<Pg> for RowComparison {
                 SortValue::Int(int) => out.push_bind_param::<BigInt, _>(int)?,
                 SortValue::Text(text) => out.push_bind_param::<Text, _>(text)?,
                 SortValue::Time(time) => out.push_bind_param::<Timestamptz, _>(time)?,
+                SortValue::Date(date) => out.push_bind_param::<Date, _>(date)?,
             }
         }
         out.push_sql(")");

@@ -160,20 +160,22 @@ impl Reach {
     }
 }
 
-/// A subscriber between two events.
-struct Subscriber {
+/// A subscriber between two events, answering those of its reach with `answer` (which skips
+/// the kinds it does not answer).
+struct Subscriber<E> {
     app: Arc<App>,
     credential: Credential,
     viewer: Viewer,
     company: CompanyId,
     reach: Reach,
     events: broadcast::Receiver<Arc<LiveEvent>>,
+    answer: fn(&LiveEvent) -> Option<E>,
     ended: bool,
 }
 
-impl Subscriber {
+impl<E> Subscriber<E> {
     /// The next event the subscriber sees, or the error that ends it; `None` once ended.
-    async fn next(&mut self) -> Option<Result<ClockEvent>> {
+    async fn next(&mut self) -> Option<Result<E>> {
         if self.ended {
             return None;
         }
@@ -202,17 +204,9 @@ impl Subscriber {
             if !self.reach.covers(&event) {
                 continue;
             }
-            let (Some(kind), Ok(snapshot)) = (
-                ClockEventKind::of(&event.kind),
-                serde_json::from_value::<Snapshot>(event.payload.clone()),
-            ) else {
-                continue;
-            };
-            return Some(Ok(ClockEvent {
-                kind,
-                at: event.at,
-                snapshot,
-            }));
+            if let Some(answer) = (self.answer)(&event) {
+                return Some(Ok(answer));
+            }
         }
     }
 
@@ -236,6 +230,47 @@ impl Subscriber {
     }
 }
 
+impl ClockEvent {
+    /// The clock event a live event is, if it is one.
+    fn of(event: &LiveEvent) -> Option<Self> {
+        Some(Self {
+            kind: ClockEventKind::of(&event.kind)?,
+            at: event.at,
+            snapshot: serde_json::from_value(event.payload.clone()).ok()?,
+        })
+    }
+}
+
+/// The live events of a company for the viewer, from any instance: those of its reach (the
+/// company, for managers and up; its own employee records, for employees), each answered with
+/// `answer` (which skips the kinds it does not answer). A company the viewer may not see is
+/// NOT_FOUND. Other areas' subscriptions (timesheets) ride it too.
+pub async fn subscribe<E: Send + 'static>(
+    ctx: &Context<'_>,
+    company_id: &ID,
+    answer: fn(&LiveEvent) -> Option<E>,
+) -> Result<impl Stream<Item = Result<E>> + use<E>> {
+    let company = CompanyId::parse("companyId", company_id)?;
+    let app = ctx.app().clone();
+    // Subscribed before the reach is read, so nothing between the two is missed.
+    let events = app.live.subscribe();
+    let reach = Reach::read(&app, ctx.viewer(), company).await?;
+    let subscriber = Subscriber {
+        app,
+        credential: ctx.credential().clone(),
+        viewer: ctx.viewer().clone(),
+        company,
+        reach,
+        events,
+        answer,
+        ended: false,
+    };
+    Ok(futures_util::stream::unfold(
+        subscriber,
+        |mut subscriber| async move { subscriber.next().await.map(|item| (item, subscriber)) },
+    ))
+}
+
 /// Live subscriptions of the workforce area.
 #[derive(Default)]
 pub struct LiveSubscription;
@@ -252,23 +287,6 @@ impl LiveSubscription {
         ctx: &Context<'_>,
         company_id: ID,
     ) -> Result<impl Stream<Item = Result<ClockEvent>> + use<>> {
-        let company = CompanyId::parse("companyId", &company_id)?;
-        let app = ctx.app().clone();
-        // Subscribed before the reach is read, so nothing between the two is missed.
-        let events = app.live.subscribe();
-        let reach = Reach::read(&app, ctx.viewer(), company).await?;
-        let subscriber = Subscriber {
-            app,
-            credential: ctx.credential().clone(),
-            viewer: ctx.viewer().clone(),
-            company,
-            reach,
-            events,
-            ended: false,
-        };
-        Ok(futures_util::stream::unfold(
-            subscriber,
-            |mut subscriber| async move { subscriber.next().await.map(|item| (item, subscriber)) },
-        ))
+        subscribe(ctx, &company_id, ClockEvent::of).await
     }
 }

@@ -427,7 +427,8 @@ impl WorkSessionChange {
     }
 }
 
-async fn load_user(ctx: &Context<'_>, user: Option<UserId>) -> Result<Option<User>> {
+/// The account `user`, if any, through the request's loader.
+pub async fn load_user(ctx: &Context<'_>, user: Option<UserId>) -> Result<Option<User>> {
     match user {
         Some(user) => Ok(ctx.loader().load_one(user).await?),
         None => Ok(None),

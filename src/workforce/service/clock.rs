@@ -23,7 +23,8 @@ use crate::auth::viewer::Viewer;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::workforce::model::{
     ALREADY_CLOCKED_IN, END_BEFORE_START, Employee, EmployeeId, IDEMPOTENCY_KEY_TAKEN,
-    NewWorkSession, OVERLAP, Source, WorkSession, WorkSessionChanges, WorkSessionId,
+    NewWorkSession, OVERLAP, Source, WEEK_FINALIZED, WorkSession, WorkSessionChanges,
+    WorkSessionId,
 };
 use crate::workforce::queries;
 
@@ -147,7 +148,11 @@ async fn clock_in(
         },
     )
     .await
-    .on_constraint(&[ALREADY_CLOCKED_IN, OVERLAP.on("at")])
+    .on_constraint(&[
+        ALREADY_CLOCKED_IN,
+        OVERLAP.on("at"),
+        WEEK_FINALIZED.on("at"),
+    ])
 }
 
 async fn clock_out(
@@ -157,7 +162,11 @@ async fn clock_out(
 ) -> AppResult<WorkSession> {
     queries::close_open_session(conn, employee.id, at)
         .await
-        .on_constraint(&[END_BEFORE_START.on("at"), OVERLAP.on("at")])?
+        .on_constraint(&[
+            END_BEFORE_START.on("at"),
+            OVERLAP.on("at"),
+            WEEK_FINALIZED.on("at"),
+        ])?
         .ok_or_else(|| {
             AppError::conflict("NOT_CLOCKED_IN", "the employee is not clocked in")
                 .on_field("employeeId")
@@ -283,7 +292,12 @@ pub async fn create(
             },
         )
         .await
-        .on_constraint(&[ALREADY_CLOCKED_IN, OVERLAP, END_BEFORE_START])
+        .on_constraint(&[
+            ALREADY_CLOCKED_IN,
+            OVERLAP,
+            END_BEFORE_START,
+            WEEK_FINALIZED,
+        ])
     })
     .await
 }
@@ -317,7 +331,12 @@ pub async fn update(
         };
         queries::update_session(conn, session.id, &changes)
             .await
-            .on_constraint(&[ALREADY_CLOCKED_IN, OVERLAP, END_BEFORE_START])
+            .on_constraint(&[
+                ALREADY_CLOCKED_IN,
+                OVERLAP,
+                END_BEFORE_START,
+                WEEK_FINALIZED,
+            ])
     })
     .await
 }
@@ -335,7 +354,9 @@ pub async fn delete(
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
         let session = editable(conn, viewer, scope, id, &reason).await?;
-        queries::delete_session(conn, session.id).await?;
+        queries::delete_session(conn, session.id)
+            .await
+            .on_constraint(&[WEEK_FINALIZED])?;
         Ok(())
     })
     .await

@@ -1,0 +1,16 @@
+DROP TRIGGER work_sessions_week_lock ON work_sessions;
+DROP TABLE timesheet_notes;
+DROP TABLE timesheet_transitions;
+DROP TABLE schedule_entries;
+DROP TABLE timesheet_entries;
+DROP TABLE timesheets;
+DROP FUNCTION rollcall_timesheet_status_changed();
+DROP FUNCTION rollcall_timesheet_note_changed();
+DROP FUNCTION rollcall_timesheet_json(timesheets);
+DROP FUNCTION rollcall_refuse_finalized_item();
+DROP FUNCTION rollcall_refuse_finalized_session();
+DROP FUNCTION rollcall_place_timesheet_item();
+DROP FUNCTION rollcall_week_finalized(bigint, date);
+DROP FUNCTION rollcall_week_period(date, text);
+DROP FUNCTION rollcall_week_of(date);
+COMMENT ON COLUMN live_events.kind IS 'CLOCK_IN, CLOCK_OUT, CREATED, UPDATED, DELETED, or SCOPE (an account''s access changed).';

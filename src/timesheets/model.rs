@@ -1,0 +1,500 @@
+//! Rows and value types of the timesheets area: sheets (one employee's week), the hours
+//! reported on them, planned shifts, workflow steps, notes and daily totals; and what the
+//! violation of each constraint a client can run into means.
+
+use async_graphql::{Enum, ID};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz};
+
+use crate::auth::identity::UserId;
+use crate::db::schema::{
+    schedule_entries, timesheet_entries, timesheet_notes, timesheet_transitions,
+};
+use crate::error::{AppError, AppResult, Violation};
+use crate::workforce::model::{CompanyId, EmployeeId, WorkSession, WorkSessionId};
+use crate::{id_newtype, text_enum};
+
+id_newtype!(
+    /// A timesheet entry id.
+    TimesheetEntryId
+);
+id_newtype!(
+    /// A schedule entry (shift) id.
+    ScheduleEntryId
+);
+id_newtype!(
+    /// A note id.
+    NoteId
+);
+
+/// The Sunday that starts the week of `day` (weeks run Sunday to Saturday).
+pub fn week_of(day: NaiveDate) -> NaiveDate {
+    day - Duration::days(i64::from(day.weekday().num_days_from_sunday()))
+}
+
+/// Which sheet: an employee's week, known by its Sunday. It names a sheet whether or not its
+/// row exists, and is what the API's `Timesheet.id` spells: `<employeeId>:<YYYY-MM-DD>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SheetKey {
+    pub employee: EmployeeId,
+    pub week: NaiveDate,
+}
+
+impl SheetKey {
+    /// The sheet of the week `day` falls in.
+    pub fn of(employee: EmployeeId, day: NaiveDate) -> Self {
+        Self {
+            employee,
+            week: week_of(day),
+        }
+    }
+
+    /// Reads a `Timesheet.id` given by a client; `field` names the argument in the error.
+    pub fn parse(field: &str, id: &ID) -> AppResult<Self> {
+        let invalid = || {
+            AppError::bad_input(
+                field,
+                "not a timesheet id (the employee id and the week's Sunday, e.g. 12:2026-11-22)",
+            )
+        };
+        let (employee, week) = id.split_once(':').ok_or_else(invalid)?;
+        let employee = EmployeeId::parse(field, &ID::from(employee)).map_err(|_| invalid())?;
+        let week = NaiveDate::parse_from_str(week, "%Y-%m-%d").map_err(|_| invalid())?;
+        if week_of(week) != week {
+            return Err(invalid());
+        }
+        Ok(Self { employee, week })
+    }
+
+    /// The id the API shows.
+    pub fn id(&self) -> ID {
+        ID(format!(
+            "{}:{}",
+            self.employee,
+            self.week.format("%Y-%m-%d")
+        ))
+    }
+}
+
+/// Where a timesheet is in its workflow.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum TimesheetStatus {
+    /// Being filled in (every week starts here).
+    Draft,
+    /// The employee submitted the hours.
+    HoursSubmitted,
+    /// A manager reviewed the hours.
+    HoursReviewed,
+    /// Finalized by a head manager: the week's entries, shifts and sessions are locked.
+    Finalized,
+}
+
+text_enum!(TimesheetStatus {
+    Draft => "DRAFT",
+    HoursSubmitted => "HOURS_SUBMITTED",
+    HoursReviewed => "HOURS_REVIEWED",
+    Finalized => "FINALIZED",
+});
+
+/// Where reported hours came from.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum EntrySource {
+    /// Copied from a clocked work session (`importClockedTime`).
+    Clock,
+    /// Typed in.
+    Manual,
+}
+
+text_enum!(EntrySource {
+    Clock => "CLOCK",
+    Manual => "MANUAL",
+});
+
+/// A comment or an incident report.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum NoteKind {
+    /// A remark anyone who reads the sheet may add.
+    Comment,
+    /// An incident managers report; it must be resolved before the week is finalized.
+    Report,
+}
+
+text_enum!(NoteKind {
+    Comment => "COMMENT",
+    Report => "REPORT",
+});
+
+/// What an incident report is about.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum ReportType {
+    /// A planned shift nobody came to.
+    NoShow,
+    /// A shift started late.
+    Late,
+    /// A session left open too long.
+    MissedClockOut,
+    /// Anything else.
+    Other,
+}
+
+text_enum!(ReportType {
+    NoShow => "NO_SHOW",
+    Late => "LATE",
+    MissedClockOut => "MISSED_CLOCK_OUT",
+    Other => "OTHER",
+});
+
+/// A step of the workflow.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum TransitionAction {
+    /// The hours were submitted.
+    SubmitHours,
+    /// A manager reviewed the hours.
+    ReviewHours,
+    /// A manager sent the hours back to DRAFT.
+    RejectHours,
+    /// The schedule was submitted (and locked).
+    SubmitSchedule,
+    /// The schedule was withdrawn for changes.
+    WithdrawSchedule,
+    /// The week was finalized.
+    Finalize,
+    /// A finalized week was reopened for corrections.
+    Reopen,
+}
+
+text_enum!(TransitionAction {
+    SubmitHours => "SUBMIT_HOURS",
+    ReviewHours => "REVIEW_HOURS",
+    RejectHours => "REJECT_HOURS",
+    SubmitSchedule => "SUBMIT_SCHEDULE",
+    WithdrawSchedule => "WITHDRAW_SCHEDULE",
+    Finalize => "FINALIZE",
+    Reopen => "REOPEN",
+});
+
+/// A sheet as read: its row, or what a week without one reads as (DRAFT, in the company's
+/// current zone). Live events' snapshots carry it too.
+#[derive(Debug, Clone, QueryableByName, serde::Deserialize)]
+pub struct Timesheet {
+    #[diesel(sql_type = BigInt)]
+    pub employee_id: EmployeeId,
+    #[diesel(sql_type = BigInt)]
+    pub company_id: CompanyId,
+    /// The employee's account, if any.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub user_id: Option<UserId>,
+    #[diesel(sql_type = Date)]
+    pub week: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub time_zone: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub ends_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub status: TimesheetStatus,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub hours_submitted_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub hours_submitted_by: Option<UserId>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub hours_reviewed_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub hours_reviewed_by: Option<UserId>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub schedule_submitted_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub schedule_submitted_by: Option<UserId>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub finalized_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub finalized_by: Option<UserId>,
+}
+
+impl Timesheet {
+    /// Which sheet this is.
+    pub fn key(&self) -> SheetKey {
+        SheetKey {
+            employee: self.employee_id,
+            week: self.week,
+        }
+    }
+}
+
+/// Hours as reported, as stored, with whether the session it was copied from changed since.
+#[derive(Debug, Clone, QueryableByName)]
+#[diesel(table_name = timesheet_entries, check_for_backend(diesel::pg::Pg))]
+pub struct TimesheetEntry {
+    pub id: TimesheetEntryId,
+    pub employee_id: EmployeeId,
+    pub week: NaiveDate,
+    pub date: NaiveDate,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub break_minutes: i32,
+    pub source: EntrySource,
+    pub work_session_id: Option<WorkSessionId>,
+    pub comment: Option<String>,
+    pub created_by: Option<UserId>,
+    pub updated_at: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    pub differs_from_clock: bool,
+}
+
+/// A new timesheet entry (its instants are set by the database, in the sheet's zone).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = timesheet_entries)]
+pub struct NewTimesheetEntry<'a> {
+    pub employee_id: EmployeeId,
+    pub date: NaiveDate,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub break_minutes: i32,
+    pub source: EntrySource,
+    pub comment: Option<&'a str>,
+    pub created_by: Option<UserId>,
+}
+
+/// Changes to a timesheet entry: `None` keeps a value, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = timesheet_entries)]
+pub struct TimesheetEntryChanges {
+    pub date: Option<NaiveDate>,
+    pub start_time: Option<NaiveTime>,
+    pub end_time: Option<NaiveTime>,
+    pub break_minutes: Option<i32>,
+    pub comment: Option<Option<String>>,
+}
+
+/// A planned shift, as stored.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = schedule_entries, check_for_backend(diesel::pg::Pg))]
+pub struct ScheduleEntry {
+    pub id: ScheduleEntryId,
+    pub employee_id: EmployeeId,
+    pub week: NaiveDate,
+    pub date: NaiveDate,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub comment: Option<String>,
+    pub created_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new shift (its instants are set by the database, in the sheet's zone).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = schedule_entries)]
+pub struct NewScheduleEntry<'a> {
+    pub employee_id: EmployeeId,
+    pub date: NaiveDate,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub location: Option<&'a str>,
+    pub comment: Option<&'a str>,
+    pub created_by: Option<UserId>,
+}
+
+/// Changes to a shift: `None` keeps a value, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = schedule_entries)]
+pub struct ScheduleEntryChanges {
+    pub date: Option<NaiveDate>,
+    pub start_time: Option<NaiveTime>,
+    pub end_time: Option<NaiveTime>,
+    pub location: Option<Option<String>>,
+    pub comment: Option<Option<String>>,
+}
+
+/// A step of a sheet's workflow, as stored.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = timesheet_transitions, check_for_backend(diesel::pg::Pg))]
+pub struct Transition {
+    pub id: i64,
+    pub employee_id: EmployeeId,
+    pub week: NaiveDate,
+    pub action: TransitionAction,
+    pub from_status: TimesheetStatus,
+    pub to_status: TimesheetStatus,
+    pub actor_id: Option<UserId>,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+/// A note, as stored, and as live events' snapshots carry it.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Deserialize)]
+#[diesel(table_name = timesheet_notes, check_for_backend(diesel::pg::Pg))]
+pub struct Note {
+    pub id: NoteId,
+    pub employee_id: EmployeeId,
+    pub week: NaiveDate,
+    pub timesheet_entry_id: Option<TimesheetEntryId>,
+    pub schedule_entry_id: Option<ScheduleEntryId>,
+    pub work_session_id: Option<WorkSessionId>,
+    pub kind: NoteKind,
+    pub report_type: Option<ReportType>,
+    pub body: String,
+    pub author_id: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<UserId>,
+}
+
+impl Note {
+    /// The sheet the note is on.
+    pub fn sheet(&self) -> SheetKey {
+        SheetKey {
+            employee: self.employee_id,
+            week: self.week,
+        }
+    }
+}
+
+/// A new note.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = timesheet_notes)]
+pub struct NewNote<'a> {
+    pub employee_id: EmployeeId,
+    pub week: NaiveDate,
+    pub timesheet_entry_id: Option<TimesheetEntryId>,
+    pub schedule_entry_id: Option<ScheduleEntryId>,
+    pub work_session_id: Option<WorkSessionId>,
+    pub kind: NoteKind,
+    pub report_type: Option<ReportType>,
+    pub body: &'a str,
+    pub author_id: Option<UserId>,
+}
+
+/// A work session of a sheet's week, on the local day it started.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TimeEntry {
+    #[diesel(sql_type = BigInt)]
+    pub sheet_employee: EmployeeId,
+    #[diesel(sql_type = Date)]
+    pub sheet_week: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub local_date: NaiveDate,
+    #[diesel(embed)]
+    pub session: WorkSession,
+}
+
+/// A day's totals of a sheet, in minutes.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DayTotals {
+    #[diesel(sql_type = BigInt)]
+    pub employee_id: EmployeeId,
+    #[diesel(sql_type = Date)]
+    pub week: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub date: NaiveDate,
+    /// Planned: the day's shifts.
+    #[diesel(sql_type = Integer)]
+    pub scheduled: i32,
+    /// Reported: the day's entries, less their breaks.
+    #[diesel(sql_type = Integer)]
+    pub worked: i32,
+    /// Clocked: the sessions started that day (an open one up to now).
+    #[diesel(sql_type = Integer)]
+    pub clocked: i32,
+    /// The breaks the day's entries state.
+    #[diesel(sql_type = Integer)]
+    pub breaks: i32,
+}
+
+/// The orders of the list of timesheets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimesheetOrder {
+    Newest,
+    Oldest,
+}
+
+/// How the list of timesheets is filtered. With both `week_from` and `week_to`, every week of
+/// the range lists for every employee, rows or not.
+#[derive(Debug, Clone, Default)]
+pub struct TimesheetFilter {
+    pub company: Option<CompanyId>,
+    pub employee: Option<EmployeeId>,
+    pub status: Option<TimesheetStatus>,
+    /// The first week (its Sunday).
+    pub week_from: Option<NaiveDate>,
+    /// The last week (its Sunday).
+    pub week_to: Option<NaiveDate>,
+}
+
+/// Two shifts of one employee overlap.
+pub const SCHEDULE_OVERLAP: Violation = Violation {
+    constraint: "schedule_entries_no_overlap",
+    field: "start",
+    reason: "SCHEDULE_OVERLAP",
+    message: "the shift overlaps another shift of the employee",
+};
+
+/// A break as long as the entry.
+pub const BREAK_TOO_LONG: Violation = Violation {
+    constraint: "timesheet_entries_break",
+    field: "breakMinutes",
+    reason: "BREAK_TOO_LONG",
+    message: "the break must be shorter than the entry",
+};

@@ -1,0 +1,758 @@
+//! SQL of the timesheets area. A sheet is read whether or not its row exists (a week without one
+//! is DRAFT, in the company's current zone), so the sheet queries join employees to the weeks
+//! asked for and the rows that exist. Every function that reads or changes rows for a viewer
+//! takes its [`Scope`], applied to the sheet's employee.
+
+use chrono::NaiveDate;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{Array, BigInt, Date, Nullable, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::auth::identity::UserId;
+use crate::auth::scope::Scope;
+use crate::db::schema::{employees, schedule_entries, timesheet_entries, timesheet_notes};
+use crate::graphql::pagination::{Keyset, Page, SortKey};
+use crate::timesheets::model::{
+    DayTotals, NewNote, NewScheduleEntry, NewTimesheetEntry, Note, NoteId, NoteKind, ScheduleEntry,
+    ScheduleEntryChanges, ScheduleEntryId, SheetKey, TimeEntry, Timesheet, TimesheetEntry,
+    TimesheetEntryChanges, TimesheetEntryId, TimesheetFilter, TimesheetOrder, TimesheetStatus,
+    Transition, TransitionAction,
+};
+use crate::workforce::model::{CompanyId, WorkSessionId};
+use crate::workforce::queries::employee_ids_in;
+
+/// The columns of a sheet, from `k` (the employee and week asked for), `e` (the employee), `c`
+/// (its company) and `t` (the row, if any).
+const SHEET_COLUMNS: &str = "e.id AS employee_id, e.company_id, e.user_id, k.week, \
+    coalesce(t.time_zone, c.time_zone) AS time_zone, \
+    lower(coalesce(t.period, rollcall_week_period(k.week, c.time_zone))) AS starts_at, \
+    upper(coalesce(t.period, rollcall_week_period(k.week, c.time_zone))) AS ends_at, \
+    coalesce(t.status, 'DRAFT') AS status, t.hours_submitted_at, t.hours_submitted_by, \
+    t.hours_reviewed_at, t.hours_reviewed_by, t.schedule_submitted_at, t.schedule_submitted_by, \
+    t.finalized_at, t.finalized_by";
+
+/// The condition on employee `e` for the scope bound as `$1` (the viewer's own records) and
+/// `$2` (the companies of a member); both NULL reach everyone.
+const SCOPE_SQL: &str = "($1::bigint IS NULL OR e.user_id = $1) AND ($2::bigint IS NULL OR \
+    e.company_id IN (SELECT company_id FROM company_members WHERE user_id = $2))";
+
+/// A statement starting with `sql`, its scope bound as `$1` and `$2` (see [`SCOPE_SQL`]).
+fn scoped(scope: Scope, sql: &str) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    let (own, member) = match scope {
+        Scope::All => (None, None),
+        Scope::Own(user) => (Some(user), None),
+        Scope::Companies(user) => (None, Some(user)),
+    };
+    diesel::sql_query(sql.to_owned())
+        .into_boxed()
+        .bind::<Nullable<BigInt>, _>(own)
+        .bind::<Nullable<BigInt>, _>(member)
+}
+
+/// The employees and weeks of `keys`, as two arrays to unnest.
+fn key_arrays(keys: &[SheetKey]) -> (Vec<i64>, Vec<NaiveDate>) {
+    keys.iter().map(|key| (key.employee.0, key.week)).unzip()
+}
+
+// Sheets ------------------------------------------------------------------------------------
+
+/// The sheets of `keys` that `scope` reaches (rows or not).
+pub async fn sheets(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    keys: &[SheetKey],
+) -> QueryResult<Vec<Timesheet>> {
+    let (employees, weeks) = key_arrays(keys);
+    scoped(
+        scope,
+        &format!(
+            "SELECT {SHEET_COLUMNS} FROM unnest($3::bigint[], $4::date[]) AS k(employee_id, week) \
+             JOIN employees e ON e.id = k.employee_id JOIN companies c ON c.id = e.company_id \
+             LEFT JOIN timesheets t ON t.employee_id = k.employee_id AND t.week = k.week \
+             WHERE {SCOPE_SQL}"
+        ),
+    )
+    .bind::<Array<BigInt>, _>(employees)
+    .bind::<Array<Date>, _>(weeks)
+    .load(conn)
+    .await
+}
+
+/// The sheet `key`, if `scope` reaches it.
+pub async fn sheet_in(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    key: SheetKey,
+) -> QueryResult<Option<Timesheet>> {
+    Ok(sheets(conn, scope, &[key]).await?.pop())
+}
+
+/// How a sheet about to be written is locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// Writes of its items: concurrent with each other, not with a transition.
+    Share,
+    /// A transition.
+    Update,
+}
+
+/// The sheet `key` for a write, if `scope` reaches it: its row made when missing (in the
+/// company's zone of now), then read locked.
+pub async fn sheet_for_write(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    key: SheetKey,
+    lock: Lock,
+) -> QueryResult<Option<Timesheet>> {
+    scoped(
+        scope,
+        &format!(
+            "INSERT INTO timesheets (employee_id, week, time_zone, period) \
+             SELECT e.id, $4, c.time_zone, rollcall_week_period($4, c.time_zone) \
+             FROM employees e JOIN companies c ON c.id = e.company_id \
+             WHERE e.id = $3 AND {SCOPE_SQL} ON CONFLICT DO NOTHING"
+        ),
+    )
+    .bind::<BigInt, _>(key.employee)
+    .bind::<Date, _>(key.week)
+    .execute(conn)
+    .await?;
+    let lock = match lock {
+        Lock::Share => "FOR SHARE OF t",
+        Lock::Update => "FOR UPDATE OF t",
+    };
+    scoped(
+        scope,
+        &format!(
+            "SELECT {SHEET_COLUMNS} FROM timesheets t \
+             JOIN (SELECT $3::bigint AS employee_id, $4::date AS week) k \
+               ON t.employee_id = k.employee_id AND t.week = k.week \
+             JOIN employees e ON e.id = t.employee_id JOIN companies c ON c.id = e.company_id \
+             WHERE {SCOPE_SQL} {lock}"
+        ),
+    )
+    .bind::<BigInt, _>(key.employee)
+    .bind::<Date, _>(key.week)
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+impl TimesheetOrder {
+    /// The sort key of this order: the week, then the employee.
+    pub fn keyset(self) -> Keyset {
+        match self {
+            Self::Newest => Keyset::descending("timesheets", "NEWEST"),
+            Self::Oldest => Keyset::ascending("timesheets", "OLDEST"),
+        }
+        .by(crate::db::schema::timesheets::week)
+        .by(crate::db::schema::timesheets::employee_id)
+    }
+
+    /// The key of `sheet` in this order.
+    pub fn key(keyset: &Keyset, sheet: &Timesheet) -> SortKey {
+        keyset.key([sheet.week.into(), sheet.employee_id.0.into()])
+    }
+}
+
+/// The sheets `filter` selects: with a whole week range, every employee (active, or with a row)
+/// for every week of it; otherwise the rows.
+fn filtered_sheets(
+    scope: Scope,
+    filter: &TimesheetFilter,
+    select: &str,
+) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    let source = match (filter.week_from, filter.week_to) {
+        (Some(_), Some(_)) => {
+            "employees e CROSS JOIN (SELECT d::date AS week FROM generate_series($3::date, $4::date, \
+             interval '7 days') AS d) k \
+             LEFT JOIN timesheets t ON t.employee_id = e.id AND t.week = k.week \
+             JOIN companies c ON c.id = e.company_id \
+             WHERE (e.active OR t.employee_id IS NOT NULL)"
+        }
+        _ => {
+            "timesheets t CROSS JOIN LATERAL (SELECT t.week) k \
+             JOIN employees e ON e.id = t.employee_id JOIN companies c ON c.id = e.company_id \
+             WHERE ($3::date IS NULL OR t.week >= $3) AND ($4::date IS NULL OR t.week <= $4)"
+        }
+    };
+    scoped(
+        scope,
+        &format!(
+            "SELECT {select} FROM {source} AND {SCOPE_SQL} \
+             AND ($5::bigint IS NULL OR e.company_id = $5) AND ($6::bigint IS NULL OR e.id = $6) \
+             AND ($7::text IS NULL OR coalesce(t.status, 'DRAFT') = $7)"
+        ),
+    )
+    .bind::<Nullable<Date>, _>(filter.week_from)
+    .bind::<Nullable<Date>, _>(filter.week_to)
+    .bind::<Nullable<BigInt>, _>(filter.company)
+    .bind::<Nullable<BigInt>, _>(filter.employee)
+    .bind::<Nullable<Text>, _>(filter.status.map(TimesheetStatus::as_str))
+}
+
+/// One page of the sheets `scope` reaches.
+pub async fn list_sheets(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    filter: &TimesheetFilter,
+    keyset: &Keyset,
+    page: &Page<SortKey>,
+) -> QueryResult<Vec<Timesheet>> {
+    keyset
+        .page_sql(
+            filtered_sheets(scope, filter, SHEET_COLUMNS),
+            &["k.week", "e.id"],
+            page,
+        )
+        .load(conn)
+        .await
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+pub async fn count_sheets(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    filter: &TimesheetFilter,
+) -> QueryResult<i64> {
+    let count: Count = filtered_sheets(scope, filter, "count(*) AS n")
+        .get_result(conn)
+        .await?;
+    Ok(count.n)
+}
+
+// What a sheet holds ------------------------------------------------------------------------
+
+/// The reported hours of the sheets of `keys`, each with whether its session changed since it
+/// was copied, in order of start.
+pub async fn entries_of(
+    conn: &mut AsyncPgConnection,
+    keys: &[SheetKey],
+) -> QueryResult<Vec<TimesheetEntry>> {
+    let (employees, weeks) = key_arrays(keys);
+    diesel::sql_query(format!(
+        "{ENTRY_SELECT} WHERE (x.employee_id, x.week) IN \
+         (SELECT * FROM unnest($1::bigint[], $2::date[])) ORDER BY x.starts_at, x.id"
+    ))
+    .bind::<Array<BigInt>, _>(employees)
+    .bind::<Array<Date>, _>(weeks)
+    .load(conn)
+    .await
+}
+
+const ENTRY_SELECT: &str = "SELECT x.*, (x.source = 'CLOCK' AND (s.id IS NULL \
+    OR s.started_at IS DISTINCT FROM x.clock_started_at \
+    OR s.ended_at IS DISTINCT FROM x.clock_ended_at)) AS differs_from_clock \
+    FROM timesheet_entries x LEFT JOIN work_sessions s ON s.id = x.work_session_id";
+
+/// The entry `id`.
+pub async fn entry(
+    conn: &mut AsyncPgConnection,
+    id: TimesheetEntryId,
+) -> QueryResult<Option<TimesheetEntry>> {
+    diesel::sql_query(format!("{ENTRY_SELECT} WHERE x.id = $1"))
+        .bind::<BigInt, _>(id)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert_entry(
+    conn: &mut AsyncPgConnection,
+    entry: &NewTimesheetEntry<'_>,
+) -> QueryResult<TimesheetEntryId> {
+    diesel::insert_into(timesheet_entries::table)
+        .values(entry)
+        .returning(timesheet_entries::id)
+        .get_result(conn)
+        .await
+}
+
+pub async fn update_entry(
+    conn: &mut AsyncPgConnection,
+    id: TimesheetEntryId,
+    changes: &TimesheetEntryChanges,
+) -> QueryResult<()> {
+    diesel::update(timesheet_entries::table.find(id))
+        .set((changes, timesheet_entries::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_entry(conn: &mut AsyncPgConnection, id: TimesheetEntryId) -> QueryResult<()> {
+    diesel::delete(timesheet_entries::table.find(id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Copies each closed session of the sheet's week that no entry was copied from into a CLOCK
+/// entry, to the minute, in the sheet's zone (sessions of a day or more, or under a minute,
+/// cannot be an entry and are left). The number copied.
+pub async fn import_clocked(
+    conn: &mut AsyncPgConnection,
+    key: SheetKey,
+    actor: UserId,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO timesheet_entries (employee_id, date, start_time, end_time, source, \
+           work_session_id, clock_started_at, clock_ended_at, created_by) \
+         SELECT s.employee_id, (s.started_at AT TIME ZONE t.time_zone)::date, \
+           date_trunc('minute', s.started_at AT TIME ZONE t.time_zone)::time, \
+           date_trunc('minute', s.ended_at AT TIME ZONE t.time_zone)::time, 'CLOCK', \
+           s.id, s.started_at, s.ended_at, $3 \
+         FROM timesheets t JOIN work_sessions s ON s.employee_id = t.employee_id \
+           AND s.started_at >= lower(t.period) AND s.started_at < upper(t.period) \
+         WHERE t.employee_id = $1 AND t.week = $2 AND s.ended_at IS NOT NULL \
+           AND s.ended_at - s.started_at < interval '1 day' \
+           AND date_trunc('minute', s.started_at AT TIME ZONE t.time_zone) \
+             <> date_trunc('minute', s.ended_at AT TIME ZONE t.time_zone) \
+           AND NOT EXISTS (SELECT 1 FROM timesheet_entries x WHERE x.work_session_id = s.id) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(key.employee)
+    .bind::<Date, _>(key.week)
+    .bind::<BigInt, _>(actor)
+    .execute(conn)
+    .await
+}
+
+/// The shifts of the sheets of `keys`, in order of start.
+pub async fn shifts_of(
+    conn: &mut AsyncPgConnection,
+    keys: &[SheetKey],
+) -> QueryResult<Vec<ScheduleEntry>> {
+    let (employees, weeks) = key_arrays(keys);
+    diesel::sql_query(
+        "SELECT * FROM schedule_entries WHERE (employee_id, week) IN \
+         (SELECT * FROM unnest($1::bigint[], $2::date[])) ORDER BY starts_at, id",
+    )
+    .bind::<Array<BigInt>, _>(employees)
+    .bind::<Array<Date>, _>(weeks)
+    .load(conn)
+    .await
+}
+
+pub async fn shift(
+    conn: &mut AsyncPgConnection,
+    id: ScheduleEntryId,
+) -> QueryResult<Option<ScheduleEntry>> {
+    schedule_entries::table
+        .find(id)
+        .select(ScheduleEntry::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert_shift(
+    conn: &mut AsyncPgConnection,
+    shift: &NewScheduleEntry<'_>,
+) -> QueryResult<ScheduleEntry> {
+    diesel::insert_into(schedule_entries::table)
+        .values(shift)
+        .returning(ScheduleEntry::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update_shift(
+    conn: &mut AsyncPgConnection,
+    id: ScheduleEntryId,
+    changes: &ScheduleEntryChanges,
+) -> QueryResult<ScheduleEntry> {
+    diesel::update(schedule_entries::table.find(id))
+        .set((changes, schedule_entries::updated_at.eq(diesel::dsl::now)))
+        .returning(ScheduleEntry::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn delete_shift(conn: &mut AsyncPgConnection, id: ScheduleEntryId) -> QueryResult<()> {
+    diesel::delete(schedule_entries::table.find(id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What copying a week's schedule did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copied {
+    pub copied: i64,
+    pub skipped: i64,
+}
+
+/// Copies the shifts of `from` (a Sunday) of the company's employees that `scope` reaches to
+/// the same weekdays of `to`: those of active employees, into weeks neither finalized nor with
+/// a submitted schedule, that overlap no shift there. The rest are skipped.
+pub async fn copy_schedule(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    company: CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+    actor: UserId,
+) -> QueryResult<Copied> {
+    let total: Count = scoped(
+        scope,
+        &format!(
+            "SELECT count(*) AS n FROM schedule_entries x JOIN employees e ON e.id = x.employee_id \
+             WHERE x.week = $3 AND e.company_id = $4 AND {SCOPE_SQL}"
+        ),
+    )
+    .bind::<Date, _>(from)
+    .bind::<BigInt, _>(company)
+    .get_result(conn)
+    .await?;
+    scoped(
+        scope,
+        &format!(
+            "INSERT INTO timesheets (employee_id, week, time_zone, period) \
+             SELECT DISTINCT e.id, $5::date, c.time_zone, rollcall_week_period($5, c.time_zone) \
+             FROM schedule_entries x JOIN employees e ON e.id = x.employee_id \
+             JOIN companies c ON c.id = e.company_id \
+             WHERE x.week = $3 AND e.company_id = $4 AND e.active AND {SCOPE_SQL} \
+             ON CONFLICT DO NOTHING"
+        ),
+    )
+    .bind::<Date, _>(from)
+    .bind::<BigInt, _>(company)
+    .bind::<Date, _>(to)
+    .execute(conn)
+    .await?;
+    let copied = scoped(
+        scope,
+        &format!(
+            "INSERT INTO schedule_entries (employee_id, date, start_time, end_time, location, \
+               comment, created_by) \
+             SELECT x.employee_id, x.date + ($5::date - $3::date), x.start_time, x.end_time, \
+               x.location, x.comment, $6 \
+             FROM schedule_entries x JOIN employees e ON e.id = x.employee_id \
+             JOIN timesheets t ON t.employee_id = x.employee_id AND t.week = $5 \
+             WHERE x.week = $3 AND e.company_id = $4 AND e.active AND {SCOPE_SQL} \
+               AND t.status <> 'FINALIZED' AND t.schedule_submitted_at IS NULL \
+             ON CONFLICT DO NOTHING"
+        ),
+    )
+    .bind::<Date, _>(from)
+    .bind::<BigInt, _>(company)
+    .bind::<Date, _>(to)
+    .bind::<BigInt, _>(actor)
+    .execute(conn)
+    .await?;
+    let copied = i64::try_from(copied).unwrap_or(i64::MAX);
+    Ok(Copied {
+        copied,
+        skipped: total.n - copied,
+    })
+}
+
+/// The sessions the sheets of `keys` hold (those started in their weeks), with the local day
+/// each started on, in order of start.
+pub async fn time_entries_of(
+    conn: &mut AsyncPgConnection,
+    keys: &[SheetKey],
+) -> QueryResult<Vec<TimeEntry>> {
+    let (employees, weeks) = key_arrays(keys);
+    diesel::sql_query(
+        "SELECT k.employee_id AS sheet_employee, k.week AS sheet_week, \
+           (s.started_at AT TIME ZONE z.zone)::date AS local_date, s.* \
+         FROM unnest($1::bigint[], $2::date[]) AS k(employee_id, week) \
+         JOIN employees e ON e.id = k.employee_id JOIN companies c ON c.id = e.company_id \
+         LEFT JOIN timesheets t ON t.employee_id = k.employee_id AND t.week = k.week \
+         CROSS JOIN LATERAL (SELECT coalesce(t.time_zone, c.time_zone) AS zone, \
+           coalesce(t.period, rollcall_week_period(k.week, c.time_zone)) AS period) z \
+         JOIN work_sessions s ON s.employee_id = k.employee_id \
+           AND s.started_at >= lower(z.period) AND s.started_at < upper(z.period) \
+         ORDER BY s.started_at, s.id",
+    )
+    .bind::<Array<BigInt>, _>(employees)
+    .bind::<Array<Date>, _>(weeks)
+    .load(conn)
+    .await
+}
+
+/// The seven days of each sheet of `keys` with their totals, in minutes: the shifts and the
+/// reported hours of the day (by their date), and the sessions started that day in the sheet's
+/// zone (an open one counted to now).
+pub async fn days_of(
+    conn: &mut AsyncPgConnection,
+    keys: &[SheetKey],
+) -> QueryResult<Vec<DayTotals>> {
+    let (employees, weeks) = key_arrays(keys);
+    diesel::sql_query(
+        "WITH k AS ( \
+           SELECT k.employee_id, k.week, coalesce(t.time_zone, c.time_zone) AS zone \
+           FROM unnest($1::bigint[], $2::date[]) AS k(employee_id, week) \
+           JOIN employees e ON e.id = k.employee_id JOIN companies c ON c.id = e.company_id \
+           LEFT JOIN timesheets t ON t.employee_id = k.employee_id AND t.week = k.week), \
+         d AS (SELECT k.employee_id, k.week, k.zone, k.week + i AS date \
+           FROM k CROSS JOIN generate_series(0, 6) AS i) \
+         SELECT d.employee_id, d.week, d.date, \
+           coalesce((SELECT floor(sum(extract(epoch FROM x.ends_at - x.starts_at)) / 60) \
+             FROM schedule_entries x WHERE x.employee_id = d.employee_id AND x.week = d.week \
+             AND x.date = d.date), 0)::integer AS scheduled, \
+           coalesce((SELECT floor(sum(extract(epoch FROM x.ends_at - x.starts_at) \
+               - 60 * x.break_minutes) / 60) \
+             FROM timesheet_entries x WHERE x.employee_id = d.employee_id AND x.week = d.week \
+             AND x.date = d.date), 0)::integer AS worked, \
+           coalesce((SELECT sum(x.break_minutes) FROM timesheet_entries x \
+             WHERE x.employee_id = d.employee_id AND x.week = d.week AND x.date = d.date), 0) \
+             ::integer AS breaks, \
+           coalesce((SELECT floor(sum(extract(epoch FROM coalesce(s.ended_at, now()) \
+               - s.started_at)) / 60) \
+             FROM work_sessions s WHERE s.employee_id = d.employee_id \
+             AND s.started_at >= d.date::timestamp AT TIME ZONE d.zone \
+             AND s.started_at < (d.date + 1)::timestamp AT TIME ZONE d.zone), 0)::integer \
+             AS clocked \
+         FROM d ORDER BY d.employee_id, d.week, d.date",
+    )
+    .bind::<Array<BigInt>, _>(employees)
+    .bind::<Array<Date>, _>(weeks)
+    .load(conn)
+    .await
+}
+
+// Workflow ----------------------------------------------------------------------------------
+
+/// Takes the sheet `key` through `action` if its status is one of `from` (and, for the
+/// schedule's steps, its schedule is in the state the step needs): `None` when it is not.
+pub async fn transition(
+    conn: &mut AsyncPgConnection,
+    key: SheetKey,
+    action: TransitionAction,
+    from: &[TimesheetStatus],
+    actor: UserId,
+    reason: Option<&str>,
+) -> QueryResult<Option<TimesheetStatus>> {
+    let set = match action {
+        TransitionAction::SubmitHours => {
+            "status = 'HOURS_SUBMITTED', hours_submitted_at = now(), hours_submitted_by = $4"
+        }
+        TransitionAction::ReviewHours => {
+            "status = 'HOURS_REVIEWED', hours_reviewed_at = now(), hours_reviewed_by = $4"
+        }
+        TransitionAction::RejectHours => {
+            "status = 'DRAFT', hours_submitted_at = NULL, hours_submitted_by = NULL, \
+             hours_reviewed_at = NULL, hours_reviewed_by = NULL"
+        }
+        TransitionAction::SubmitSchedule => {
+            "schedule_submitted_at = now(), schedule_submitted_by = $4"
+        }
+        TransitionAction::WithdrawSchedule => {
+            "schedule_submitted_at = NULL, schedule_submitted_by = NULL"
+        }
+        TransitionAction::Finalize => {
+            "status = 'FINALIZED', finalized_at = now(), finalized_by = $4"
+        }
+        TransitionAction::Reopen => {
+            "status = 'HOURS_REVIEWED', finalized_at = NULL, finalized_by = NULL"
+        }
+    };
+    let schedule = match action {
+        TransitionAction::SubmitSchedule => "AND schedule_submitted_at IS NULL",
+        TransitionAction::WithdrawSchedule => "AND schedule_submitted_at IS NOT NULL",
+        _ => "",
+    };
+    let from: Vec<&str> = from.iter().map(|status| status.as_str()).collect();
+    #[derive(QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = Text)]
+        to_status: TimesheetStatus,
+    }
+    let step: Option<Step> = diesel::sql_query(format!(
+        "WITH old AS (SELECT status FROM timesheets WHERE employee_id = $1 AND week = $2), \
+         new AS (UPDATE timesheets SET {set}, updated_at = now() \
+           WHERE employee_id = $1 AND week = $2 AND status = ANY($3) {schedule} \
+           RETURNING status) \
+         INSERT INTO timesheet_transitions (employee_id, week, action, from_status, to_status, \
+           actor_id, reason) \
+         SELECT $1, $2, $5, old.status, new.status, $4, $6 FROM old, new \
+         RETURNING to_status"
+    ))
+    .bind::<BigInt, _>(key.employee)
+    .bind::<Date, _>(key.week)
+    .bind::<Array<Text>, _>(from)
+    .bind::<BigInt, _>(actor)
+    .bind::<Text, _>(action.as_str())
+    .bind::<Nullable<Text>, _>(reason)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(step.map(|step| step.to_status))
+}
+
+/// The workflow steps of the sheets of `keys`, in order.
+pub async fn transitions_of(
+    conn: &mut AsyncPgConnection,
+    keys: &[SheetKey],
+) -> QueryResult<Vec<Transition>> {
+    let (employees, weeks) = key_arrays(keys);
+    diesel::sql_query(
+        "SELECT * FROM timesheet_transitions WHERE (employee_id, week) IN \
+         (SELECT * FROM unnest($1::bigint[], $2::date[])) ORDER BY id",
+    )
+    .bind::<Array<BigInt>, _>(employees)
+    .bind::<Array<Date>, _>(weeks)
+    .load(conn)
+    .await
+}
+
+/// Whether the sheet has an unresolved report.
+pub async fn has_open_reports(conn: &mut AsyncPgConnection, key: SheetKey) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        timesheet_notes::table
+            .filter(timesheet_notes::employee_id.eq(key.employee))
+            .filter(timesheet_notes::week.eq(key.week))
+            .filter(timesheet_notes::kind.eq(NoteKind::Report))
+            .filter(timesheet_notes::resolved_at.is_null()),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Whether a session started in the sheet's week is still open.
+pub async fn has_open_session(
+    conn: &mut AsyncPgConnection,
+    sheet: &Timesheet,
+) -> QueryResult<bool> {
+    use crate::db::schema::work_sessions;
+    diesel::select(diesel::dsl::exists(
+        work_sessions::table
+            .filter(work_sessions::employee_id.eq(sheet.employee_id))
+            .filter(work_sessions::ended_at.is_null())
+            .filter(work_sessions::started_at.ge(sheet.starts_at))
+            .filter(work_sessions::started_at.lt(sheet.ends_at)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Whether the session `id` is one of the sheet's (its employee's, started in its week).
+pub async fn session_in_sheet(
+    conn: &mut AsyncPgConnection,
+    sheet: &Timesheet,
+    id: WorkSessionId,
+) -> QueryResult<bool> {
+    use crate::db::schema::work_sessions;
+    diesel::select(diesel::dsl::exists(
+        work_sessions::table
+            .filter(work_sessions::id.eq(id))
+            .filter(work_sessions::employee_id.eq(sheet.employee_id))
+            .filter(work_sessions::started_at.ge(sheet.starts_at))
+            .filter(work_sessions::started_at.lt(sheet.ends_at)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+// Notes -------------------------------------------------------------------------------------
+
+pub async fn insert_note(conn: &mut AsyncPgConnection, note: &NewNote<'_>) -> QueryResult<Note> {
+    diesel::insert_into(timesheet_notes::table)
+        .values(note)
+        .returning(Note::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The notes of the sheets of `keys`, oldest first.
+pub async fn notes_of(conn: &mut AsyncPgConnection, keys: &[SheetKey]) -> QueryResult<Vec<Note>> {
+    let (employees, weeks) = key_arrays(keys);
+    diesel::sql_query(
+        "SELECT * FROM timesheet_notes WHERE (employee_id, week) IN \
+         (SELECT * FROM unnest($1::bigint[], $2::date[])) ORDER BY id",
+    )
+    .bind::<Array<BigInt>, _>(employees)
+    .bind::<Array<Date>, _>(weeks)
+    .load(conn)
+    .await
+}
+
+/// The note `id`, locked, if `scope` reaches its employee.
+pub async fn note_for_update(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    id: NoteId,
+) -> QueryResult<Option<Note>> {
+    timesheet_notes::table
+        .find(id)
+        .filter(timesheet_notes::employee_id.eq_any(employee_ids_in(scope)))
+        .select(Note::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn resolve_note(
+    conn: &mut AsyncPgConnection,
+    id: NoteId,
+    actor: UserId,
+) -> QueryResult<Note> {
+    diesel::update(timesheet_notes::table.find(id))
+        .set((
+            timesheet_notes::resolved_at.eq(diesel::dsl::now),
+            timesheet_notes::resolved_by.eq(actor),
+        ))
+        .returning(Note::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The unresolved reports of a company's employees that `scope` reaches, oldest first.
+fn open_reports_query(
+    scope: Scope,
+    company: CompanyId,
+) -> timesheet_notes::BoxedQuery<'static, Pg> {
+    timesheet_notes::table
+        .filter(timesheet_notes::kind.eq(NoteKind::Report))
+        .filter(timesheet_notes::resolved_at.is_null())
+        .filter(
+            timesheet_notes::employee_id.eq_any(
+                employees::table
+                    .filter(employees::company_id.eq(company))
+                    .filter(employees::id.eq_any(employee_ids_in(scope)))
+                    .select(employees::id),
+            ),
+        )
+        .into_boxed()
+}
+
+/// The order of the list of open reports: oldest first.
+pub fn open_reports_keyset() -> Keyset {
+    Keyset::ascending("openReports", "OLDEST").by(timesheet_notes::id)
+}
+
+pub async fn open_reports(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    company: CompanyId,
+    keyset: &Keyset,
+    page: &Page<SortKey>,
+) -> QueryResult<Vec<Note>> {
+    keyset
+        .page_of(open_reports_query(scope, company), page)
+        .select(Note::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count_open_reports(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    company: CompanyId,
+) -> QueryResult<i64> {
+    open_reports_query(scope, company)
+        .count()
+        .get_result(conn)
+        .await
+}
