@@ -305,6 +305,111 @@ const ROWS: &[Row] = &[
         query: r#"mutation { kioskClock(input: {fingerprint: "x"}) { kind } }"#,
         expected: "UFFFFFFF",
     },
+    Row {
+        operation: "`timesheet`",
+        query: r#"{ timesheet(employeeId: "999999", weekOf: "2026-12-01") { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`timesheets`",
+        query: r#"{ timesheets { nodes { id } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`addTimesheetEntry`",
+        query: r#"mutation { addTimesheetEntry(input: {timesheetId: "999999:2026-11-29", date: "2026-12-01", start: "09:00", end: "17:00"}) { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`updateTimesheetEntry`",
+        query: r#"mutation { updateTimesheetEntry(id: "999999", input: {breakMinutes: 5}) { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`deleteTimesheetEntry`",
+        query: r#"mutation { deleteTimesheetEntry(id: "999999") }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`importClockedTime`",
+        query: r#"mutation { importClockedTime(timesheetId: "999999:2026-11-29") { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`addScheduleEntry`",
+        query: r#"mutation { addScheduleEntry(input: {timesheetId: "999999:2026-11-29", date: "2026-12-01", start: "09:00", end: "17:00"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateScheduleEntry`",
+        query: r#"mutation { updateScheduleEntry(id: "999999", input: {location: "x"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`deleteScheduleEntry`",
+        query: r#"mutation { deleteScheduleEntry(id: "999999") }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`copySchedule`",
+        query: r#"mutation { copySchedule(companyId: "999999", fromWeek: "2026-11-22", toWeek: "2026-11-29") { copied } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`submitSchedule`",
+        query: r#"mutation { submitSchedule(timesheetId: "999999:2026-11-29") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`withdrawSchedule`",
+        query: r#"mutation { withdrawSchedule(timesheetId: "999999:2026-11-29") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`submitHours`",
+        query: r#"mutation { submitHours(timesheetId: "999999:2026-11-29") { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`reviewHours`",
+        query: r#"mutation { reviewHours(timesheetId: "999999:2026-11-29") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`rejectHours`",
+        query: r#"mutation { rejectHours(timesheetId: "999999:2026-11-29", reason: "x") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`finalizeTimesheet`",
+        query: r#"mutation { finalizeTimesheet(timesheetId: "999999:2026-11-29") { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`reopenTimesheet`",
+        query: r#"mutation { reopenTimesheet(timesheetId: "999999:2026-11-29", reason: "x") { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`addNote`",
+        query: r#"mutation { addNote(input: {timesheetId: "999999:2026-11-29", kind: COMMENT, body: "x"}) { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`addNote` (a REPORT)",
+        query: r#"mutation { addNote(input: {timesheetId: "999999:2026-11-29", kind: REPORT, reportType: OTHER, body: "x"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`resolveNote`",
+        query: r#"mutation { resolveNote(id: "999999") { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`openReports`",
+        query: r#"{ openReports(companyId: "999999") { nodes { id } } }"#,
+        expected: "UFFFF✓✓✓",
+    },
 ];
 
 /// The accounts of levels 1 to 7.

@@ -985,6 +985,27 @@ async fn deleting_an_employee_archives_one_with_history_and_owners_erase_archive
         0
     );
 
+    // Planned shifts (a later area's records) keep an employee without sessions as well.
+    let planned = app.employee(&alpha, "Planned", None).await;
+    let shift = app
+        .gql_as(
+            &manager,
+            "mutation ($input: CreateScheduleEntryInput!) { addScheduleEntry(input: $input) { id } }",
+            json!({ "input": { "timesheetId": format!("{planned}:2026-11-29"), "date": "2026-12-01",
+                "start": "09:00", "end": "17:00" } }),
+        )
+        .await;
+    assert!(shift["errors"].is_null(), "{shift}");
+    let body = app.gql_as(&manager, delete, json!({ "id": planned })).await;
+    assert_eq!(body["data"]["deleteEmployee"], "ARCHIVED", "{body}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM schedule_entries WHERE employee_id = {planned}"
+        ))
+        .await,
+        1
+    );
+
     let veteran = app.employee(&alpha, "Veteran", Some(&eve)).await;
     app.sql(&format!(
         "UPDATE employees SET email = 'v@example.com' WHERE id = {veteran}"

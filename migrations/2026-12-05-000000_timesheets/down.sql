@@ -1,4 +1,6 @@
 DROP TRIGGER work_sessions_week_lock ON work_sessions;
+DROP TRIGGER timesheets_status_changed ON timesheets;
+DROP FUNCTION rollcall_timesheet_json(timesheets);
 DROP TABLE timesheet_notes;
 DROP TABLE timesheet_transitions;
 DROP TABLE schedule_entries;
@@ -6,7 +8,6 @@ DROP TABLE timesheet_entries;
 DROP TABLE timesheets;
 DROP FUNCTION rollcall_timesheet_status_changed();
 DROP FUNCTION rollcall_timesheet_note_changed();
-DROP FUNCTION rollcall_timesheet_json(timesheets);
 DROP FUNCTION rollcall_refuse_finalized_item();
 DROP FUNCTION rollcall_refuse_finalized_session();
 DROP FUNCTION rollcall_place_timesheet_item();

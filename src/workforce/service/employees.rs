@@ -227,8 +227,23 @@ pub async fn delete(app: &App, scope: Scope, id: EmployeeId) -> AppResult<Deleti
             queries::archive_employee(conn, employee.id).await?;
             Ok(DeletionOutcome::Archived)
         } else {
-            queries::delete_employee(conn, employee.id).await?;
-            Ok(DeletionOutcome::Deleted)
+            // Records of later areas (a timesheet with shifts, say) may still name the
+            // employee: then it is archived, as one with sessions is. The savepoint keeps the
+            // transaction usable after the refused delete.
+            let deleted = conn
+                .transaction(async |conn| queries::delete_employee(conn, employee.id).await)
+                .await;
+            match deleted {
+                Ok(()) => Ok(DeletionOutcome::Deleted),
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _,
+                )) => {
+                    queries::archive_employee(conn, employee.id).await?;
+                    Ok(DeletionOutcome::Archived)
+                }
+                Err(err) => Err(err.into()),
+            }
         }
     })
     .await

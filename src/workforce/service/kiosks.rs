@@ -21,9 +21,11 @@ use sha2::{Digest, Sha256};
 use crate::app::App;
 use crate::auth::scope::Scope;
 use crate::auth::viewer::{KIOSK_TOKEN_PREFIX, KioskCredential};
-use crate::error::check_limit;
-use crate::error::{AppError, AppResult};
-use crate::workforce::model::{CompanyId, EmployeeId, Kiosk, KioskId, NewWorkSession, Source};
+use crate::error::{AppError, AppResult, OnConstraint, check_limit};
+use crate::workforce::model::{
+    ALREADY_CLOCKED_IN, CompanyId, EmployeeId, Kiosk, KioskId, NewWorkSession, OVERLAP, Source,
+    WEEK_FINALIZED,
+};
 use crate::workforce::queries;
 use crate::workforce::service::employees::pin_mac;
 
@@ -156,10 +158,12 @@ pub async fn clock(
                     note: None,
                 },
             )
-            .await?
+            .await
+            .on_constraint(&[ALREADY_CLOCKED_IN, OVERLAP, WEEK_FINALIZED])?
         } else {
             queries::close_open_session(conn, employee.id, now)
-                .await?
+                .await
+                .on_constraint(&[OVERLAP, WEEK_FINALIZED])?
                 .ok_or(AppError::NotFound("work session"))?
         };
         queries::record_kiosk_clock(conn, kiosk, employee.id, Some((clocked_in, session.id)))
