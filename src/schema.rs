@@ -17,7 +17,7 @@ use crate::system::resolvers::{SystemQuery, SystemSubscription};
 use crate::timesheets::resolvers::live::TimesheetsSubscription;
 use crate::timesheets::resolvers::{TimesheetsMutation, TimesheetsQuery};
 use crate::workforce::resolvers::{WorkforceMutation, WorkforceQuery, WorkforceSubscription};
-use crate::{accounts, system, workforce};
+use crate::{accounts, system, timesheets, workforce};
 
 /// Every query field, merged from the areas.
 #[derive(MergedObject, Default)]
@@ -82,11 +82,16 @@ pub fn http_state(app: Arc<App>) -> HttpState {
 
 /// The whole HTTP API, with the routes the areas serve themselves.
 pub fn router(app: Arc<App>) -> Router {
-    crate::http::router(http_state(app), accounts::media::routes())
+    crate::http::router(
+        http_state(app),
+        accounts::media::routes().merge(timesheets::export::routes()),
+    )
 }
 
 /// How often the periodic clean-ups run.
 const CLEAN_UP_INTERVAL: Duration = Duration::from_secs(3600);
+/// How often the timesheet report job runs.
+const REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Starts the background work of a serving instance, but the mail worker (`serve` starts it;
 /// tests deliver mail when they choose): the cross-instance event listener and each area's
@@ -104,5 +109,11 @@ pub fn start_background(app: &Arc<App>) {
         "pruning live events and idempotency keys",
         CLEAN_UP_INTERVAL,
         workforce::service::clock::prune,
+    );
+    app::spawn_periodic(
+        app,
+        "writing timesheet reports",
+        REPORT_INTERVAL,
+        timesheets::service::reports::run,
     );
 }

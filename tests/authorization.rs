@@ -410,6 +410,41 @@ const ROWS: &[Row] = &[
         query: r#"{ openReports(companyId: "999999") { nodes { id } } }"#,
         expected: "UFFFF✓✓✓",
     },
+    Row {
+        operation: "`absences`",
+        query: r#"{ absences { nodes { id } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`requestAbsence`",
+        query: r#"mutation { requestAbsence(input: {employeeId: "999999", kind: VACATION, from: "2026-12-21", to: "2026-12-24"}) { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`cancelAbsence`",
+        query: r#"mutation { cancelAbsence(id: "999999") }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`approveAbsence`",
+        query: r#"mutation { approveAbsence(id: "999999") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`rejectAbsence`",
+        query: r#"mutation { rejectAbsence(id: "999999", reason: "x") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`holidays`",
+        query: r#"{ holidays(companyId: "999999", year: 2026) { date } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`setCompanyHolidays`",
+        query: r#"mutation { setCompanyHolidays(companyId: "999999", year: 2026, holidays: []) { date } }"#,
+        expected: "UFFFF✓✓✓",
+    },
 ];
 
 /// The accounts of levels 1 to 7.

@@ -1,6 +1,40 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    /// Time away: requested, then approved or rejected; approved ones never overlap.
+    absences (id) {
+        /// The absence id.
+        id -> Int8,
+        /// Who is away.
+        employee_id -> Int8,
+        /// VACATION, SICK, HOLIDAY or OTHER.
+        kind -> Text,
+        /// The first day away.
+        starts_on -> Date,
+        /// The last day away.
+        ends_on -> Date,
+        /// Minutes away each day; NULL for whole days.
+        minutes_per_day -> Nullable<Int4>,
+        /// PENDING, APPROVED or REJECTED.
+        status -> Text,
+        /// Whether it counts toward the annual balance (set when approved).
+        paid -> Bool,
+        /// A note from the requester.
+        note -> Nullable<Text>,
+        /// Who asked.
+        requested_by -> Nullable<Int8>,
+        /// Who approved or rejected it.
+        decided_by -> Nullable<Int8>,
+        /// When it was approved or rejected.
+        decided_at -> Nullable<Timestamptz>,
+        /// Why it was rejected.
+        rejection_reason -> Nullable<Text>,
+        /// When it was requested.
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     /// The sign-in and security history of each account.
     auth_events (id) {
         /// The event id.
@@ -69,6 +103,32 @@ diesel::table! {
         created_at -> Timestamptz,
         /// When the company last changed.
         updated_at -> Timestamptz,
+        /// What an absent working day without a shift counts, in minutes.
+        standard_day_minutes -> Int4,
+        /// The working days of the week, 0 Sunday to 6 Saturday.
+        working_days -> Array<Nullable<Int2>>,
+        /// Breaks a day's worked time owes when its entries state none: [{"afterMinutes": 360, "minutes": 30}, ...].
+        break_rules -> Jsonb,
+        /// Worked minutes in a week beyond which time is overtime.
+        overtime_weekly_minutes -> Int4,
+        /// Worked minutes in a day beyond which time is overtime, if days count.
+        overtime_daily_minutes -> Nullable<Int4>,
+        /// How late after a shift's start a missing clock-in is a no-show.
+        no_show_grace_minutes -> Int4,
+        /// How long a session may stay open before it is a missed clock-out.
+        max_open_hours -> Int4,
+    }
+}
+
+diesel::table! {
+    /// Days off for everyone in a company.
+    company_holidays (company_id, date) {
+        /// The company.
+        company_id -> Int8,
+        /// The day.
+        date -> Date,
+        /// What it is, e.g. New Year.
+        name -> Text,
     }
 }
 
@@ -389,6 +449,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Every CSV export of a company's week: who, when, which.
+    timesheet_exports (id) {
+        /// The export id.
+        id -> Int8,
+        /// Who exported.
+        user_id -> Nullable<Int8>,
+        /// The company exported.
+        company_id -> Int8,
+        /// The week exported (its Sunday).
+        week -> Date,
+        /// When.
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     /// Comments and incident reports on a timesheet or one of its items.
     timesheet_notes (id) {
         /// The note id.
@@ -558,8 +634,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(absences -> employees (employee_id));
 diesel::joinable!(auth_events -> sessions (session_id));
 diesel::joinable!(clock_idempotency_keys -> employees (employee_id));
+diesel::joinable!(company_holidays -> companies (company_id));
 diesel::joinable!(company_members -> companies (company_id));
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
@@ -574,6 +652,8 @@ diesel::joinable!(schedule_entries -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(timesheet_entries -> users (created_by));
 diesel::joinable!(timesheet_entries -> work_sessions (work_session_id));
+diesel::joinable!(timesheet_exports -> companies (company_id));
+diesel::joinable!(timesheet_exports -> users (user_id));
 diesel::joinable!(timesheet_notes -> schedule_entries (schedule_entry_id));
 diesel::joinable!(timesheet_notes -> timesheet_entries (timesheet_entry_id));
 diesel::joinable!(timesheet_notes -> work_sessions (work_session_id));
@@ -586,10 +666,12 @@ diesel::joinable!(work_sessions -> employees (employee_id));
 diesel::joinable!(work_sessions -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    absences,
     auth_events,
     avatars,
     clock_idempotency_keys,
     companies,
+    company_holidays,
     company_members,
     email_tokens,
     employees,
@@ -604,6 +686,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_secrets,
     sessions,
     timesheet_entries,
+    timesheet_exports,
     timesheet_notes,
     timesheet_transitions,
     timesheets,

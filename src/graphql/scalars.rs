@@ -1,7 +1,8 @@
 //! Scalars shared by every area: `DateTime` (an instant, always answered in UTC), `Date` (a
-//! calendar day) and `LocalTime` (a time of day on a wall clock, to the minute).
+//! calendar day) and `LocalTime` (a time of day on a wall clock, to the minute); and the
+//! `Weekday` enum of calendars.
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{NaiveDate, NaiveTime, SecondsFormat, Timelike, Utc};
 
 /// An instant in time.
@@ -87,6 +88,49 @@ impl ScalarType for LocalTime {
 
     fn to_value(&self) -> Value {
         Value::String(format!("{:02}:{:02}", self.0.hour(), self.0.minute()))
+    }
+}
+
+/// A day of the week.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Weekday {
+    /// Sunday, the first day of a timesheet's week.
+    Sunday,
+    /// Monday.
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+}
+
+impl Weekday {
+    const ALL: [Self; 7] = [
+        Self::Sunday,
+        Self::Monday,
+        Self::Tuesday,
+        Self::Wednesday,
+        Self::Thursday,
+        Self::Friday,
+        Self::Saturday,
+    ];
+
+    /// The day's number as PostgreSQL's `extract(dow ...)` gives it: 0 Sunday to 6 Saturday.
+    pub fn number(self) -> i16 {
+        self as i16
+    }
+
+    /// The day numbered `number` (0 Sunday to 6 Saturday).
+    pub fn from_number(number: i16) -> Option<Self> {
+        usize::try_from(number)
+            .ok()
+            .and_then(|index| Self::ALL.get(index).copied())
     }
 }
 

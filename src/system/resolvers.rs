@@ -49,7 +49,8 @@ impl SystemSubscription {
     /// Front ends use it to show running times (an open clock-in) in step with the server.
     async fn clock(
         &self,
-        #[graphql(default = 1)] interval_seconds: i32,
+        #[graphql(default = 1, desc = "Seconds between two ticks, 1 to 3600.")]
+        interval_seconds: i32,
     ) -> Result<impl Stream<Item = DateTime> + use<>> {
         if !(1..=MAX_CLOCK_INTERVAL).contains(&interval_seconds) {
             return Err(AppError::bad_input(

@@ -9,7 +9,8 @@ use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz
 
 use crate::auth::identity::UserId;
 use crate::db::schema::{
-    schedule_entries, timesheet_entries, timesheet_notes, timesheet_transitions,
+    absences, company_holidays, schedule_entries, timesheet_entries, timesheet_notes,
+    timesheet_transitions,
 };
 use crate::error::{AppError, AppResult, Violation};
 use crate::workforce::model::{CompanyId, EmployeeId, WorkSession, WorkSessionId};
@@ -26,6 +27,10 @@ id_newtype!(
 id_newtype!(
     /// A note id.
     NoteId
+);
+id_newtype!(
+    /// An absence id.
+    AbsenceId
 );
 
 /// The Sunday that starts the week of `day` (weeks run Sunday to Saturday).
@@ -228,6 +233,141 @@ text_enum!(TransitionAction {
     Finalize => "FINALIZE",
     Reopen => "REOPEN",
 });
+
+/// What an absence is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum AbsenceKind {
+    /// Time off (paid when approved, unless said otherwise).
+    Vacation,
+    /// Sick leave (paid when approved, unless said otherwise).
+    Sick,
+    /// A personal holiday (paid when approved, unless said otherwise).
+    Holiday,
+    /// Anything else (unpaid when approved, unless said otherwise).
+    Other,
+}
+
+text_enum!(AbsenceKind {
+    Vacation => "VACATION",
+    Sick => "SICK",
+    Holiday => "HOLIDAY",
+    Other => "OTHER",
+});
+
+impl AbsenceKind {
+    /// Whether an absence of this kind is paid when approved without saying.
+    pub fn paid_by_default(self) -> bool {
+        self != Self::Other
+    }
+}
+
+/// Where an absence request stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Enum,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum AbsenceStatus {
+    /// Waiting for a manager; the requester may still cancel it.
+    Pending,
+    /// Approved: it counts.
+    Approved,
+    /// Rejected.
+    Rejected,
+}
+
+text_enum!(AbsenceStatus {
+    Pending => "PENDING",
+    Approved => "APPROVED",
+    Rejected => "REJECTED",
+});
+
+/// An absence, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = absences, check_for_backend(diesel::pg::Pg))]
+pub struct Absence {
+    pub id: AbsenceId,
+    pub employee_id: EmployeeId,
+    pub kind: AbsenceKind,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub minutes_per_day: Option<i32>,
+    pub status: AbsenceStatus,
+    pub paid: bool,
+    pub note: Option<String>,
+    pub requested_by: Option<UserId>,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub rejection_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new absence request.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = absences)]
+pub struct NewAbsence<'a> {
+    pub employee_id: EmployeeId,
+    pub kind: AbsenceKind,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub minutes_per_day: Option<i32>,
+    pub note: Option<&'a str>,
+    pub requested_by: Option<UserId>,
+}
+
+/// The orders of the list of absences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbsenceOrder {
+    Earliest,
+    Latest,
+}
+
+/// How the list of absences is filtered.
+#[derive(Debug, Clone, Default)]
+pub struct AbsenceFilter {
+    pub company: Option<CompanyId>,
+    pub employee: Option<EmployeeId>,
+    pub status: Option<AbsenceStatus>,
+    /// Absences ending on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Absences starting on or before this day.
+    pub to: Option<NaiveDate>,
+}
+
+/// A company holiday, as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = company_holidays, check_for_backend(diesel::pg::Pg))]
+pub struct Holiday {
+    pub company_id: CompanyId,
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+/// The requested absence overlaps an approved one of the employee.
+pub const ABSENCE_OVERLAP: Violation = Violation {
+    constraint: "absences_no_overlap",
+    field: "from",
+    reason: "ABSENCE_OVERLAP",
+    message: "the absence overlaps an approved absence of the employee",
+};
 
 /// A sheet as read: its row, or what a week without one reads as (DRAFT, in the company's
 /// current zone). Live events' snapshots carry it too.
@@ -452,7 +592,7 @@ pub struct DayTotals {
     /// Planned: the day's shifts.
     #[diesel(sql_type = Integer)]
     pub scheduled: i32,
-    /// Reported: the day's entries, less their breaks.
+    /// Reported: the day's entries, less the breaks they state.
     #[diesel(sql_type = Integer)]
     pub worked: i32,
     /// Clocked: the sessions started that day (an open one up to now).
@@ -461,6 +601,20 @@ pub struct DayTotals {
     /// The breaks the day's entries state.
     #[diesel(sql_type = Integer)]
     pub breaks: i32,
+    /// Whether an entry of the day states a break (then no break is added by the rules).
+    #[diesel(sql_type = Bool)]
+    pub break_stated: bool,
+    /// Credited for an approved absence or a company holiday: the absence's minutes per day,
+    /// else the day's shifts, else a standard day on a working day.
+    #[diesel(sql_type = Integer)]
+    pub absence: i32,
+    /// The company's break rules (JSON) and overtime thresholds.
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub break_rules: serde_json::Value,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub overtime_daily_minutes: Option<i32>,
+    #[diesel(sql_type = Integer)]
+    pub overtime_weekly_minutes: i32,
 }
 
 /// The orders of the list of timesheets.
@@ -498,3 +652,126 @@ pub const BREAK_TOO_LONG: Violation = Violation {
     reason: "BREAK_TOO_LONG",
     message: "the break must be shorter than the entry",
 };
+
+/// A day's or a week's totals, in minutes, with the company's rules applied: a day whose entries
+/// state no break owes the break its rules ask (`auto_breaks`, taken from `worked`); overtime is
+/// a day's worked time past the daily threshold, and a week's the larger of its time past the
+/// weekly threshold and the sum of its days' overtime (never both); absences count as neither
+/// worked time nor overtime, but close the difference to the schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub scheduled: i32,
+    pub worked: i32,
+    pub clocked: i32,
+    pub breaks: i32,
+    pub auto_breaks: i32,
+    pub overtime: i32,
+    pub absence: i32,
+    /// Worked and absence less scheduled: negative when short of the plan.
+    pub difference: i32,
+}
+
+impl Totals {
+    /// The totals of one day.
+    pub fn day(day: &DayTotals) -> Self {
+        let rules = crate::workforce::model::BreakRule::parse(&day.break_rules);
+        let auto_breaks = if day.break_stated || day.worked <= 0 {
+            0
+        } else {
+            crate::workforce::model::BreakRule::owed(&rules, day.worked).min(day.worked)
+        };
+        let worked = day.worked - auto_breaks;
+        let overtime = day
+            .overtime_daily_minutes
+            .map_or(0, |threshold| (worked - threshold).max(0));
+        Self {
+            scheduled: day.scheduled,
+            worked,
+            clocked: day.clocked,
+            breaks: day.breaks,
+            auto_breaks,
+            overtime,
+            absence: day.absence,
+            difference: worked + day.absence - day.scheduled,
+        }
+    }
+
+    /// The totals of a week's days.
+    pub fn week(days: &[DayTotals]) -> Self {
+        let mut week = Self::default();
+        let mut daily_overtime = 0;
+        for day in days {
+            let totals = Self::day(day);
+            week.scheduled += totals.scheduled;
+            week.worked += totals.worked;
+            week.clocked += totals.clocked;
+            week.breaks += totals.breaks;
+            week.auto_breaks += totals.auto_breaks;
+            week.absence += totals.absence;
+            week.difference += totals.difference;
+            daily_overtime += totals.overtime;
+        }
+        let weekly_overtime = days
+            .first()
+            .map_or(0, |day| (week.worked - day.overtime_weekly_minutes).max(0));
+        week.overtime = weekly_overtime.max(daily_overtime);
+        week
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(worked: i32, break_stated: bool, daily: Option<i32>) -> DayTotals {
+        DayTotals {
+            employee_id: EmployeeId(1),
+            week: NaiveDate::from_ymd_opt(2026, 11, 29).expect("a day"),
+            date: NaiveDate::from_ymd_opt(2026, 11, 30).expect("a day"),
+            scheduled: 480,
+            worked,
+            clocked: 0,
+            breaks: if break_stated { 15 } else { 0 },
+            break_stated,
+            absence: 0,
+            break_rules: serde_json::json!([
+                { "afterMinutes": 360, "minutes": 30 },
+                { "afterMinutes": 540, "minutes": 45 }
+            ]),
+            overtime_daily_minutes: daily,
+            overtime_weekly_minutes: 2400,
+        }
+    }
+
+    #[test]
+    fn a_day_without_a_stated_break_owes_the_rules_break() {
+        assert_eq!(Totals::day(&day(360, false, None)).auto_breaks, 0);
+        assert_eq!(Totals::day(&day(361, false, None)).auto_breaks, 30);
+        assert_eq!(Totals::day(&day(600, false, None)).auto_breaks, 45);
+        assert_eq!(Totals::day(&day(600, false, None)).worked, 555);
+        assert_eq!(Totals::day(&day(600, true, None)).auto_breaks, 0);
+    }
+
+    #[test]
+    fn overtime_is_the_larger_of_weekly_and_daily_never_both() {
+        // Five days of 9 h with a stated break: 2700 worked, 300 past the week's 2400.
+        let days: Vec<DayTotals> = (0..5).map(|_| day(540, true, Some(480))).collect();
+        let week = Totals::week(&days);
+        assert_eq!(week.worked, 2700);
+        // Daily: 60 a day, 300 in all; weekly: 300. Not 600.
+        assert_eq!(week.overtime, 300);
+        // One long day: only the daily threshold is passed.
+        let mut days: Vec<DayTotals> = (0..4).map(|_| day(300, true, Some(480))).collect();
+        days.push(day(720, true, Some(480)));
+        let week = Totals::week(&days);
+        assert_eq!((week.worked, week.overtime), (1920, 240));
+    }
+
+    #[test]
+    fn absences_close_the_difference_but_are_not_worked() {
+        let mut absent = day(0, false, Some(480));
+        absent.absence = 480;
+        let totals = Totals::day(&absent);
+        assert_eq!((totals.worked, totals.overtime, totals.difference), (0, 0, 0));
+    }
+}

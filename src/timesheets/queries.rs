@@ -12,15 +12,18 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::identity::UserId;
 use crate::auth::scope::Scope;
-use crate::db::schema::{employees, schedule_entries, timesheet_entries, timesheet_notes};
+use crate::db::schema::{
+    absences, company_holidays, employees, schedule_entries, timesheet_entries, timesheet_notes,
+};
 use crate::graphql::pagination::{Keyset, Page, SortKey};
 use crate::timesheets::model::{
+    Absence, AbsenceFilter, AbsenceId, AbsenceOrder, AbsenceStatus, Holiday, NewAbsence,
     DayTotals, NewNote, NewScheduleEntry, NewTimesheetEntry, Note, NoteId, NoteKind, ScheduleEntry,
     ScheduleEntryChanges, ScheduleEntryId, SheetKey, TimeEntry, Timesheet, TimesheetEntry,
     TimesheetEntryChanges, TimesheetEntryId, TimesheetFilter, TimesheetOrder, TimesheetStatus,
     Transition, TransitionAction,
 };
-use crate::workforce::model::{CompanyId, WorkSessionId};
+use crate::workforce::model::{CompanyId, EmployeeId, WorkSessionId};
 use crate::workforce::queries::employee_ids_in;
 
 /// The columns of a sheet, from `k` (the employee and week asked for), `e` (the employee), `c`
@@ -480,9 +483,10 @@ pub async fn time_entries_of(
     .await
 }
 
-/// The seven days of each sheet of `keys` with their totals, in minutes: the shifts and the
-/// reported hours of the day (by their date), and the sessions started that day in the sheet's
-/// zone (an open one counted to now).
+/// The seven days of each sheet of `keys` with what their totals are made of, in minutes: the
+/// shifts and the reported hours of the day (by their date), the sessions started that day in
+/// the sheet's zone (an open one counted to now), the credit of an approved absence or a
+/// company holiday, and the company's break rules and overtime thresholds.
 pub async fn days_of(
     conn: &mut AsyncPgConnection,
     keys: &[SheetKey],
@@ -490,13 +494,14 @@ pub async fn days_of(
     let (employees, weeks) = key_arrays(keys);
     diesel::sql_query(
         "WITH k AS ( \
-           SELECT k.employee_id, k.week, coalesce(t.time_zone, c.time_zone) AS zone \
+           SELECT k.employee_id, k.week, coalesce(t.time_zone, c.time_zone) AS zone, \
+             c.id AS company_id, c.standard_day_minutes, c.working_days, c.break_rules, \
+             c.overtime_daily_minutes, c.overtime_weekly_minutes \
            FROM unnest($1::bigint[], $2::date[]) AS k(employee_id, week) \
            JOIN employees e ON e.id = k.employee_id JOIN companies c ON c.id = e.company_id \
            LEFT JOIN timesheets t ON t.employee_id = k.employee_id AND t.week = k.week), \
-         d AS (SELECT k.employee_id, k.week, k.zone, k.week + i AS date \
-           FROM k CROSS JOIN generate_series(0, 6) AS i) \
-         SELECT d.employee_id, d.week, d.date, \
+         d AS (SELECT k.*, k.week + i AS date FROM k CROSS JOIN generate_series(0, 6) AS i), \
+         m AS (SELECT d.*, \
            coalesce((SELECT floor(sum(extract(epoch FROM x.ends_at - x.starts_at)) / 60) \
              FROM schedule_entries x WHERE x.employee_id = d.employee_id AND x.week = d.week \
              AND x.date = d.date), 0)::integer AS scheduled, \
@@ -507,13 +512,31 @@ pub async fn days_of(
            coalesce((SELECT sum(x.break_minutes) FROM timesheet_entries x \
              WHERE x.employee_id = d.employee_id AND x.week = d.week AND x.date = d.date), 0) \
              ::integer AS breaks, \
+           EXISTS (SELECT 1 FROM timesheet_entries x WHERE x.employee_id = d.employee_id \
+             AND x.week = d.week AND x.date = d.date AND x.break_minutes > 0) AS break_stated, \
            coalesce((SELECT floor(sum(extract(epoch FROM coalesce(s.ended_at, now()) \
                - s.started_at)) / 60) \
              FROM work_sessions s WHERE s.employee_id = d.employee_id \
              AND s.started_at >= d.date::timestamp AT TIME ZONE d.zone \
              AND s.started_at < (d.date + 1)::timestamp AT TIME ZONE d.zone), 0)::integer \
-             AS clocked \
-         FROM d ORDER BY d.employee_id, d.week, d.date",
+             AS clocked, \
+           EXISTS (SELECT 1 FROM company_holidays h WHERE h.company_id = d.company_id \
+             AND h.date = d.date) AS holiday, \
+           (SELECT a.minutes_per_day FROM absences a WHERE a.employee_id = d.employee_id \
+             AND a.status = 'APPROVED' AND d.date BETWEEN a.starts_on AND a.ends_on) \
+             AS absent_minutes, \
+           EXISTS (SELECT 1 FROM absences a WHERE a.employee_id = d.employee_id \
+             AND a.status = 'APPROVED' AND d.date BETWEEN a.starts_on AND a.ends_on) AS absent \
+           FROM d) \
+         SELECT m.employee_id, m.week, m.date, m.scheduled, m.worked, m.breaks, \
+           m.break_stated, m.clocked, \
+           CASE WHEN m.holiday OR (m.absent AND m.absent_minutes IS NULL) THEN \
+               CASE WHEN m.scheduled > 0 THEN m.scheduled \
+                 WHEN extract(dow FROM m.date)::smallint = ANY(m.working_days) \
+                 THEN m.standard_day_minutes ELSE 0 END \
+             WHEN m.absent THEN m.absent_minutes ELSE 0 END AS absence, \
+           m.break_rules, m.overtime_daily_minutes, m.overtime_weekly_minutes \
+         FROM m ORDER BY m.employee_id, m.week, m.date",
     )
     .bind::<Array<BigInt>, _>(employees)
     .bind::<Array<Date>, _>(weeks)
@@ -755,4 +778,366 @@ pub async fn count_open_reports(
         .count()
         .get_result(conn)
         .await
+}
+
+// Absences and holidays ----------------------------------------------------------------------
+
+impl AbsenceOrder {
+    /// The sort key of this order: the first day, then the id.
+    pub fn keyset(self) -> Keyset {
+        match self {
+            Self::Earliest => Keyset::ascending("absences", "EARLIEST"),
+            Self::Latest => Keyset::descending("absences", "LATEST"),
+        }
+        .by(absences::starts_on)
+        .by(absences::id)
+    }
+
+    /// The key of `absence` in this order.
+    pub fn key(keyset: &Keyset, absence: &Absence) -> SortKey {
+        keyset.key([absence.starts_on.into(), absence.id.0.into()])
+    }
+}
+
+fn filtered_absences(scope: Scope, filter: &AbsenceFilter) -> absences::BoxedQuery<'static, Pg> {
+    let mut query = absences::table
+        .filter(absences::employee_id.eq_any(employee_ids_in(scope)))
+        .into_boxed();
+    if let Some(company) = filter.company {
+        query = query.filter(
+            absences::employee_id.eq_any(
+                employees::table
+                    .filter(employees::company_id.eq(company))
+                    .select(employees::id),
+            ),
+        );
+    }
+    if let Some(employee) = filter.employee {
+        query = query.filter(absences::employee_id.eq(employee));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(absences::status.eq(status));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(absences::ends_on.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(absences::starts_on.le(to));
+    }
+    query
+}
+
+/// One page of the absences `scope` reaches.
+pub async fn list_absences(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    filter: &AbsenceFilter,
+    keyset: &Keyset,
+    page: &Page<SortKey>,
+) -> QueryResult<Vec<Absence>> {
+    keyset
+        .page_of(filtered_absences(scope, filter), page)
+        .select(Absence::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count_absences(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    filter: &AbsenceFilter,
+) -> QueryResult<i64> {
+    filtered_absences(scope, filter)
+        .count()
+        .get_result(conn)
+        .await
+}
+
+pub async fn insert_absence(
+    conn: &mut AsyncPgConnection,
+    absence: &NewAbsence<'_>,
+) -> QueryResult<Absence> {
+    diesel::insert_into(absences::table)
+        .values(absence)
+        .returning(Absence::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The absence `id`, locked, if `scope` reaches its employee.
+pub async fn absence_for_update(
+    conn: &mut AsyncPgConnection,
+    scope: Scope,
+    id: AbsenceId,
+) -> QueryResult<Option<Absence>> {
+    absences::table
+        .find(id)
+        .filter(absences::employee_id.eq_any(employee_ids_in(scope)))
+        .select(Absence::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Whether an approved absence of `employee` other than `except` touches `from..=to`.
+pub async fn approved_absence_overlaps(
+    conn: &mut AsyncPgConnection,
+    employee: EmployeeId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        absences::table
+            .filter(absences::employee_id.eq(employee))
+            .filter(absences::status.eq(AbsenceStatus::Approved))
+            .filter(absences::starts_on.le(to))
+            .filter(absences::ends_on.ge(from)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Approves (with `paid`) or rejects (with `reason`) a pending absence.
+pub async fn decide_absence(
+    conn: &mut AsyncPgConnection,
+    id: AbsenceId,
+    status: AbsenceStatus,
+    paid: bool,
+    reason: Option<&str>,
+    actor: UserId,
+) -> QueryResult<Absence> {
+    diesel::update(absences::table.find(id))
+        .set((
+            absences::status.eq(status),
+            absences::paid.eq(paid),
+            absences::rejection_reason.eq(reason),
+            absences::decided_by.eq(actor),
+            absences::decided_at.eq(diesel::dsl::now),
+        ))
+        .returning(Absence::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn delete_absence(conn: &mut AsyncPgConnection, id: AbsenceId) -> QueryResult<()> {
+    diesel::delete(absences::table.find(id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A company's holidays of `year`, by date.
+pub async fn holidays_of(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    year: i32,
+) -> QueryResult<Vec<Holiday>> {
+    let (first, last) = year_bounds(year);
+    company_holidays::table
+        .filter(company_holidays::company_id.eq(company))
+        .filter(company_holidays::date.between(first, last))
+        .order(company_holidays::date)
+        .select(Holiday::as_select())
+        .load(conn)
+        .await
+}
+
+fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN),
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX),
+    )
+}
+
+/// Makes `holidays` (dates of `year`) the company's holidays of that year: those no longer
+/// listed go, new ones come, kept ones take their new names. Only the days that come or go
+/// touch their weeks (and meet the finalized-week lock).
+pub async fn replace_holidays(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    year: i32,
+    holidays: &[Holiday],
+) -> QueryResult<()> {
+    let (first, last) = year_bounds(year);
+    let dates: Vec<NaiveDate> = holidays.iter().map(|holiday| holiday.date).collect();
+    diesel::delete(
+        company_holidays::table
+            .filter(company_holidays::company_id.eq(company))
+            .filter(company_holidays::date.between(first, last))
+            .filter(company_holidays::date.ne_all(&dates)),
+    )
+    .execute(conn)
+    .await?;
+    for holiday in holidays {
+        let renamed = diesel::update(
+            company_holidays::table
+                .filter(company_holidays::company_id.eq(company))
+                .filter(company_holidays::date.eq(holiday.date)),
+        )
+        .set(company_holidays::name.eq(&holiday.name))
+        .execute(conn)
+        .await?;
+        if renamed == 0 {
+            diesel::insert_into(company_holidays::table)
+                .values(holiday)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+// The report job ----------------------------------------------------------------------------
+
+/// Reports NO_SHOW for each shift of the last week whose start plus the company's grace has
+/// passed at `now` with no session open at or starting within `[start − 60 min, start +
+/// grace]`, no approved absence and no company holiday that day. Shifts another instance is
+/// reporting are skipped; the unique index writes each report once. The number written.
+pub async fn report_no_shows(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "WITH due AS ( \
+           SELECT x.id, x.employee_id, x.week, x.date, x.start_time, x.end_time \
+           FROM schedule_entries x JOIN employees e ON e.id = x.employee_id \
+           JOIN companies c ON c.id = e.company_id \
+           JOIN timesheets t ON t.employee_id = x.employee_id AND t.week = x.week \
+           WHERE x.starts_at + make_interval(mins => c.no_show_grace_minutes) <= $1 \
+             AND x.starts_at > $1 - interval '7 days' AND e.active AND t.status <> 'FINALIZED' \
+             AND NOT EXISTS (SELECT 1 FROM work_sessions s WHERE s.employee_id = x.employee_id \
+               AND s.started_at <= x.starts_at + make_interval(mins => c.no_show_grace_minutes) \
+               AND (s.ended_at IS NULL OR s.ended_at >= x.starts_at - interval '60 minutes')) \
+             AND NOT EXISTS (SELECT 1 FROM absences a WHERE a.employee_id = x.employee_id \
+               AND a.status = 'APPROVED' AND x.date BETWEEN a.starts_on AND a.ends_on) \
+             AND NOT EXISTS (SELECT 1 FROM company_holidays h WHERE h.company_id = e.company_id \
+               AND h.date = x.date) \
+             AND NOT EXISTS (SELECT 1 FROM timesheet_notes n WHERE n.schedule_entry_id = x.id \
+               AND n.author_id IS NULL AND n.kind = 'REPORT' AND n.report_type = 'NO_SHOW') \
+           FOR NO KEY UPDATE OF x SKIP LOCKED FOR SHARE OF t SKIP LOCKED) \
+         INSERT INTO timesheet_notes (employee_id, week, schedule_entry_id, kind, report_type, body) \
+         SELECT employee_id, week, id, 'REPORT', 'NO_SHOW', \
+           'No clock-in for the shift of ' || to_char(date, 'YYYY-MM-DD') || ' at ' \
+             || to_char(start_time, 'HH24:MI') || '–' || to_char(end_time, 'HH24:MI') \
+         FROM due ON CONFLICT DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .execute(conn)
+    .await
+}
+
+/// For each open NO_SHOW of a shift that now has a session started during it: resolves the
+/// no-show (by the system) and reports LATE. The number of late starts written.
+pub async fn report_late_starts(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "WITH late AS ( \
+           SELECT n.id AS note_id, x.id AS shift_id, x.employee_id, x.week, x.date, \
+             x.start_time, s.started_at, t.time_zone \
+           FROM timesheet_notes n JOIN schedule_entries x ON x.id = n.schedule_entry_id \
+           JOIN timesheets t ON t.employee_id = x.employee_id AND t.week = x.week \
+           CROSS JOIN LATERAL (SELECT s.started_at FROM work_sessions s \
+             WHERE s.employee_id = x.employee_id AND s.started_at > x.starts_at \
+             AND s.started_at < x.ends_at AND s.started_at <= $1 \
+             ORDER BY s.started_at LIMIT 1) s \
+           WHERE n.author_id IS NULL AND n.kind = 'REPORT' AND n.report_type = 'NO_SHOW' \
+             AND n.resolved_at IS NULL AND t.status <> 'FINALIZED' \
+           FOR NO KEY UPDATE OF n SKIP LOCKED FOR SHARE OF t SKIP LOCKED), \
+         resolved AS (UPDATE timesheet_notes SET resolved_at = $1 \
+           WHERE id IN (SELECT note_id FROM late) RETURNING id) \
+         INSERT INTO timesheet_notes (employee_id, week, schedule_entry_id, kind, report_type, body) \
+         SELECT employee_id, week, shift_id, 'REPORT', 'LATE', \
+           'Clocked in at ' || to_char(started_at AT TIME ZONE time_zone, 'HH24:MI') \
+             || ' for the shift of ' || to_char(date, 'YYYY-MM-DD') || ' at ' \
+             || to_char(start_time, 'HH24:MI') \
+         FROM late ON CONFLICT DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .execute(conn)
+    .await
+}
+
+/// Reports MISSED_CLOCK_OUT for each session open longer than its company's `max_open_hours`
+/// at `now`, on the sheet of the week it started in (made when missing). The number written.
+pub async fn report_missed_clock_outs(
+    conn: &mut AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    let due = "SELECT s.id, s.employee_id, s.started_at, c.time_zone, \
+           coalesce((SELECT t.week FROM timesheets t WHERE t.employee_id = s.employee_id \
+             AND t.period @> s.started_at), \
+             rollcall_week_of((s.started_at AT TIME ZONE c.time_zone)::date)) AS week \
+         FROM work_sessions s JOIN employees e ON e.id = s.employee_id \
+         JOIN companies c ON c.id = e.company_id \
+         WHERE s.ended_at IS NULL AND s.started_at + make_interval(hours => c.max_open_hours) <= $1 \
+           AND NOT EXISTS (SELECT 1 FROM timesheet_notes n WHERE n.work_session_id = s.id \
+             AND n.author_id IS NULL AND n.kind = 'REPORT' AND n.report_type = 'MISSED_CLOCK_OUT')";
+    diesel::sql_query(format!(
+        "INSERT INTO timesheets (employee_id, week, time_zone, period) \
+         SELECT DISTINCT due.employee_id, due.week, due.time_zone, \
+           rollcall_week_period(due.week, due.time_zone) FROM ({due}) due \
+         ON CONFLICT DO NOTHING"
+    ))
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(format!(
+        "WITH due AS ({due} FOR NO KEY UPDATE OF s SKIP LOCKED) \
+         INSERT INTO timesheet_notes (employee_id, week, work_session_id, kind, report_type, body) \
+         SELECT due.employee_id, due.week, due.id, 'REPORT', 'MISSED_CLOCK_OUT', \
+           'Still clocked in since ' \
+             || to_char(due.started_at AT TIME ZONE due.time_zone, 'YYYY-MM-DD HH24:MI') \
+         FROM due JOIN timesheets t ON t.employee_id = due.employee_id AND t.week = due.week \
+         WHERE t.status <> 'FINALIZED' \
+         ON CONFLICT DO NOTHING"
+    ))
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .execute(conn)
+    .await
+}
+
+// The export --------------------------------------------------------------------------------
+
+/// The active employees of `company` (and those with a sheet in `week`), by name.
+pub async fn export_employees(
+    conn: &mut AsyncPgConnection,
+    company: CompanyId,
+    week: NaiveDate,
+) -> QueryResult<Vec<crate::workforce::model::Employee>> {
+    use crate::db::schema::timesheets;
+    employees::table
+        .filter(employees::company_id.eq(company))
+        .filter(
+            employees::active.or(employees::id.eq_any(
+                timesheets::table
+                    .filter(timesheets::week.eq(week))
+                    .select(timesheets::employee_id),
+            )),
+        )
+        .order((employees::name.asc(), employees::id.asc()))
+        .select(crate::workforce::model::Employee::as_select())
+        .load(conn)
+        .await
+}
+
+/// Records that `user` exported the company's week.
+pub async fn record_export(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    company: CompanyId,
+    week: NaiveDate,
+) -> QueryResult<()> {
+    use crate::db::schema::timesheet_exports;
+    diesel::insert_into(timesheet_exports::table)
+        .values((
+            timesheet_exports::user_id.eq(user),
+            timesheet_exports::company_id.eq(company),
+            timesheet_exports::week.eq(week),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

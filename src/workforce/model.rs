@@ -29,7 +29,7 @@ id_newtype!(
     KioskId
 );
 
-/// A company as stored.
+/// A company as stored, with its time policy (what timesheets count by).
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = companies, check_for_backend(diesel::pg::Pg))]
 pub struct Company {
@@ -38,6 +38,49 @@ pub struct Company {
     pub time_zone: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub standard_day_minutes: i32,
+    /// Days of the week, 0 Sunday to 6 Saturday.
+    pub working_days: Vec<Option<i16>>,
+    /// `[{"afterMinutes": .., "minutes": ..}]`, read with [`Company::policy_breaks`].
+    pub break_rules: Json,
+    pub overtime_weekly_minutes: i32,
+    pub overtime_daily_minutes: Option<i32>,
+    pub no_show_grace_minutes: i32,
+    pub max_open_hours: i32,
+}
+
+/// A break a day's worked time owes past a length, when its entries state none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BreakRule {
+    /// Worked minutes past which the break is owed.
+    pub after_minutes: i32,
+    /// The break, in minutes.
+    pub minutes: i32,
+}
+
+impl BreakRule {
+    /// The rules stored as `break_rules`.
+    pub fn parse(rules: &Json) -> Vec<Self> {
+        serde_json::from_value(rules.clone()).unwrap_or_default()
+    }
+
+    /// The break `rules` ask of `worked` minutes: the longest owed.
+    pub fn owed(rules: &[Self], worked: i32) -> i32 {
+        rules
+            .iter()
+            .filter(|rule| worked > rule.after_minutes)
+            .map(|rule| rule.minutes)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Company {
+    /// The break rules of the company's policy.
+    pub fn policy_breaks(&self) -> Vec<BreakRule> {
+        BreakRule::parse(&self.break_rules)
+    }
 }
 
 /// A new company.
@@ -48,12 +91,19 @@ pub struct NewCompany<'a> {
     pub time_zone: &'a str,
 }
 
-/// Changes to a company; `None` keeps a value.
+/// Changes to a company; `None` keeps a value (`Some(None)` clears the daily overtime).
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = companies)]
 pub struct CompanyChanges {
     pub name: Option<String>,
     pub time_zone: Option<String>,
+    pub standard_day_minutes: Option<i32>,
+    pub working_days: Option<Vec<Option<i16>>>,
+    pub break_rules: Option<Json>,
+    pub overtime_weekly_minutes: Option<i32>,
+    pub overtime_daily_minutes: Option<Option<i32>>,
+    pub no_show_grace_minutes: Option<i32>,
+    pub max_open_hours: Option<i32>,
 }
 
 /// An employee as stored (the fingerprint and PIN only as MACs, never read back out), and as
@@ -319,3 +369,37 @@ pub const WEEK_FINALIZED: Violation = Violation {
     reason: "WEEK_FINALIZED",
     message: "the week is finalized: it must be reopened first",
 };
+
+/// A policy value out of its range (the company's CHECK constraints).
+pub const POLICY_OUT_OF_RANGE: [Violation; 5] = [
+    Violation {
+        constraint: "companies_standard_day",
+        field: "standardDayMinutes",
+        reason: "OUT_OF_RANGE",
+        message: "a standard day is 0 to 1440 minutes",
+    },
+    Violation {
+        constraint: "companies_overtime",
+        field: "overtimeWeeklyMinutes",
+        reason: "OUT_OF_RANGE",
+        message: "overtime starts within 0 to 10080 minutes a week and 0 to 1440 a day",
+    },
+    Violation {
+        constraint: "companies_no_show_grace",
+        field: "noShowGraceMinutes",
+        reason: "OUT_OF_RANGE",
+        message: "the no-show grace is 0 to 240 minutes",
+    },
+    Violation {
+        constraint: "companies_max_open_hours",
+        field: "maxOpenHours",
+        reason: "OUT_OF_RANGE",
+        message: "a session may stay open 1 to 72 hours",
+    },
+    Violation {
+        constraint: "companies_break_rules",
+        field: "breakRules",
+        reason: "OUT_OF_RANGE",
+        message: "break rules are a list",
+    },
+];

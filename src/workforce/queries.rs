@@ -989,7 +989,8 @@ struct HoursRow {
 }
 
 /// Each employee's annual hours less the hours worked in `year`, a year of the company's time
-/// zone.
+/// zone, and less the time credited besides sessions (`rollcall_credited_minutes`: paid
+/// absences and company holidays, which the timesheets keep).
 pub async fn annual_balances(
     conn: &mut AsyncPgConnection,
     employees: &[EmployeeId],
@@ -1002,7 +1003,9 @@ pub async fn annual_balances(
                                             - greatest(s.started_at, y.since))) / 3600 \
              FROM work_sessions s \
              WHERE s.employee_id = e.id AND s.started_at < y.until \
-               AND coalesce(s.ended_at, now()) > y.since), 0)::float8 AS hours \
+               AND coalesce(s.ended_at, now()) > y.since), 0)::float8 \
+             - rollcall_credited_minutes(e.id, make_date($2, 1, 1), make_date($2, 12, 31)) \
+               / 60.0 AS hours \
          FROM employees e JOIN companies c ON c.id = e.company_id \
          CROSS JOIN LATERAL (SELECT make_timestamptz($2, 1, 1, 0, 0, 0, c.time_zone) AS since, \
                                     make_timestamptz($2 + 1, 1, 1, 0, 0, 0, c.time_zone) AS until) y \

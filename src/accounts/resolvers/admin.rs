@@ -67,7 +67,7 @@ impl AdminQuery {
         #[graphql(desc = "Page backward: at most this many accounts before `before`.")]
         last: Option<i32>,
         #[graphql(desc = "The `startCursor` of the next page.")] before: Option<String>,
-        filter: Option<UsersFilter>,
+        #[graphql(desc = "Which accounts to list; all when left out.")] filter: Option<UsersFilter>,
         #[graphql(desc = "The order; USERNAME when left out.")] order_by: Option<UsersOrder>,
     ) -> Result<ListConnection<SortKey, User>> {
         let order = UserOrder::from(order_by.unwrap_or_default());
@@ -175,8 +175,8 @@ impl AdminMutation {
     async fn set_user_status(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        status: AccountStatus,
+        #[graphql(desc = "The account to change.")] user_id: ID,
+        #[graphql(desc = "The new status: ACTIVE or INACTIVE.")] status: AccountStatus,
     ) -> Result<User> {
         let target = UserId::parse("userId", &user_id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
@@ -189,8 +189,8 @@ impl AdminMutation {
     async fn set_user_role(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        role: Role,
+        #[graphql(desc = "The account to change.")] user_id: ID,
+        #[graphql(desc = "The new role.")] role: Role,
     ) -> Result<SetUserRoleResult> {
         let target = UserId::parse("userId", &user_id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
@@ -206,7 +206,11 @@ impl AdminMutation {
 
     /// Confirms a pending demotion of an owner (owners only, and not the one who asked).
     #[graphql(guard = "OnlyLevel(Level::Owner)")]
-    async fn confirm_role_change(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+    async fn confirm_role_change(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request (`RoleChange.id`).")] id: ID,
+    ) -> Result<User> {
         let id = parse_id("id", &id)?;
         Ok(admin::decide(ctx.app(), ctx.viewer(), id, true)
             .await?
@@ -215,7 +219,11 @@ impl AdminMutation {
 
     /// Rejects a pending demotion of an owner (any owner).
     #[graphql(guard = "OnlyLevel(Level::Owner)")]
-    async fn reject_role_change(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn reject_role_change(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request (`RoleChange.id`).")] id: ID,
+    ) -> Result<bool> {
         let id = parse_id("id", &id)?;
         admin::decide(ctx.app(), ctx.viewer(), id, false).await?;
         Ok(true)
@@ -227,14 +235,22 @@ impl AdminMutation {
     /// BAD_USER_INPUT and counts as a failed sign-in (RATE_LIMITED after 10 within 15
     /// minutes).
     #[graphql(guard = "MinLevel(Level::Limited)")]
-    async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your current password, to confirm that it is you.")] password: String,
+    ) -> Result<bool> {
         let client = client_info(ctx.meta(), None)?;
         Ok(admin::delete_account(ctx.app(), &client, ctx.viewer(), password).await?)
     }
 
     /// Deletes (anonymises) another account (admins, on accounts ranking below their own).
     #[graphql(guard = "MinLevel(Level::Admin)")]
-    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn delete_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account to delete.")] id: ID,
+    ) -> Result<bool> {
         let target = UserId::parse("id", &id)?;
         Ok(admin::delete_user(ctx.app(), ctx.viewer(), target).await?)
     }

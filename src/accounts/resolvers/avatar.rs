@@ -24,7 +24,12 @@ impl AvatarMutation {
     /// on `file`. The image's center square is kept, 256 × 256 pixels, as WebP without
     /// metadata; `avatarUrl` answers where it is.
     #[graphql(guard = "MinLevel(Level::User)")]
-    async fn upload_avatar(&self, ctx: &Context<'_>, file: Upload) -> Result<User> {
+    async fn upload_avatar(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The image: part `0` of the multipart request, mapped to this variable.")]
+        file: Upload,
+    ) -> Result<User> {
         let user = ctx.viewer().require()?.user.id;
         let upload = file.value(ctx, "file")?;
         Ok(avatar::set_avatar(ctx.app(), user, upload.content.clone()).await?)

@@ -27,7 +27,11 @@ impl IdentityQuery {
 
     /// The account with this id (managers and up).
     #[graphql(guard = "MinLevel(Level::Manager)")]
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> Result<Option<User>> {
         let id = UserId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
@@ -38,7 +42,11 @@ impl IdentityQuery {
 
     /// The account with this username (managers and up).
     #[graphql(guard = "MinLevel(Level::Manager)")]
-    async fn user_by_username(&self, ctx: &Context<'_>, username: String) -> Result<Option<User>> {
+    async fn user_by_username(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The username; case does not matter.")] username: String,
+    ) -> Result<Option<User>> {
         let scope = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
         let username = username.trim().to_lowercase();
@@ -68,6 +76,7 @@ pub struct RegisterInput {
 pub struct LoginInput {
     /// Email address or username.
     pub login: String,
+    /// The account's password.
     pub password: String,
     /// A name for this device, shown in the list of sessions (at most 100 characters).
     pub device: Option<String>,
@@ -81,7 +90,12 @@ pub struct IdentityMutation;
 impl IdentityMutation {
     /// Registers an account. It stays UNCONFIRMED until the link mailed to its address is
     /// followed (within 24 hours). A taken email or username is CONFLICT.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<User> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account's email address, username, password and name.")]
+        input: RegisterInput,
+    ) -> Result<User> {
         let registration = Registration {
             email: input.email,
             username: input.username,
@@ -95,13 +109,21 @@ impl IdentityMutation {
     /// ACTIVE with role USER; after `changeEmail`, the account switches to the new address
     /// (CONFLICT if another account has taken it meanwhile). An unknown, used or expired token
     /// is BAD_USER_INPUT with `extensions.reason` CODE_INVALID, CODE_USED or CODE_EXPIRED.
-    async fn confirm_email(&self, ctx: &Context<'_>, token: String) -> Result<User> {
+    async fn confirm_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token from the mailed link.")] token: String,
+    ) -> Result<User> {
         Ok(identity::confirm_email(ctx.app(), &token).await?)
     }
 
     /// Mails a new confirmation link to an unconfirmed account. Always true, so that it says
     /// nothing about which addresses have accounts.
-    async fn resend_confirmation(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+    async fn resend_confirmation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The address the account was registered with.")] email: String,
+    ) -> Result<bool> {
         identity::resend_confirmation(ctx.app(), &email).await?;
         Ok(true)
     }
@@ -111,7 +133,14 @@ impl IdentityMutation {
     /// error: UNAUTHENTICATED with `extensions.reason` INVALID_CREDENTIALS. After 10 failures
     /// on an account within 15 minutes (or 100 from one address within an hour) sign-in is
     /// RATE_LIMITED, even with the right password, until `extensions.retryAfter` seconds pass.
-    async fn login(&self, ctx: &Context<'_>, input: Option<LoginInput>) -> Result<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Your login, password and device name; left out, they come from an `Authorization: Basic` header."
+        )]
+        input: Option<LoginInput>,
+    ) -> Result<AuthPayload> {
         let (login, password, device) = match input {
             Some(input) => (input.login, input.password, input.device),
             None => match ctx.credential() {
@@ -133,7 +162,11 @@ impl IdentityMutation {
     /// refresh token again after it was exchanged ends its whole session (SESSION_REVOKED),
     /// except within 10 seconds, when it answers the same new pair (two tabs refreshing at
     /// once).
-    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The refresh token of your current pair.")] refresh_token: String,
+    ) -> Result<AuthPayload> {
         let sign_in = identity::refresh(ctx.app(), ctx.meta(), &refresh_token).await?;
         Ok(AuthPayload(sign_in))
     }
@@ -154,7 +187,11 @@ impl IdentityMutation {
     /// Ends one session: one of your own, or anyone's for an admin. Answers whether it was
     /// still live. A session you may not see is NOT_FOUND.
     #[graphql(guard = "MinLevel(Level::Limited)")]
-    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session to end (`Session.id`).")] id: ID,
+    ) -> Result<bool> {
         let id = SessionId::parse("id", &id)?;
         let viewer = ctx.viewer();
         let scope = Scope::of(viewer, Level::Admin)?;

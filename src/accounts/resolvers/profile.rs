@@ -40,8 +40,8 @@ impl ProfileMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        current_password: String,
-        new_password: String,
+        #[graphql(desc = "The password you sign in with now.")] current_password: String,
+        #[graphql(desc = "The password to sign in with from now on.")] new_password: String,
     ) -> Result<bool> {
         let (app, meta, viewer) = (ctx.app(), ctx.meta(), ctx.viewer());
         profile::change_password(app, meta, viewer, current_password, new_password).await?;
@@ -52,7 +52,11 @@ impl ProfileMutation {
     /// works once, for 10 minutes, and replaces any code sent before. Always true, so that it
     /// says nothing about which addresses have accounts; beyond 3 requests for one address
     /// within an hour it is RATE_LIMITED, with `extensions.retryAfter`.
-    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The email address of the account.")] email: String,
+    ) -> Result<bool> {
         profile::request_password_reset(ctx.app(), ctx.meta(), &email).await?;
         Ok(true)
     }
@@ -62,7 +66,12 @@ impl ProfileMutation {
     /// BAD_USER_INPUT on `code` with `extensions.reason` CODE_INVALID, CODE_USED or
     /// CODE_EXPIRED; after 5 wrong tries the code is void (CODE_INVALID) and a new one must be
     /// requested.
-    async fn reset_password(&self, ctx: &Context<'_>, input: ResetPasswordInput) -> Result<bool> {
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's address, the mailed code and the new password.")]
+        input: ResetPasswordInput,
+    ) -> Result<bool> {
         let input = PasswordReset {
             email: input.email,
             code: input.code,
@@ -80,8 +89,8 @@ impl ProfileMutation {
     async fn change_email(
         &self,
         ctx: &Context<'_>,
-        new_email: String,
-        password: String,
+        #[graphql(desc = "The address to move the account to.")] new_email: String,
+        #[graphql(desc = "Your current password, to confirm that it is you.")] password: String,
     ) -> Result<bool> {
         let (app, meta, viewer) = (ctx.app(), ctx.meta(), ctx.viewer());
         profile::change_email(app, meta, viewer, &new_email, password).await?;
@@ -91,14 +100,23 @@ impl ProfileMutation {
     /// Gives your account a new username (3 to 32 of `a-z`, `0-9`, `.`, `_`, `-`). A taken one
     /// is CONFLICT.
     #[graphql(guard = "MinLevel(Level::User)")]
-    async fn change_username(&self, ctx: &Context<'_>, new_username: String) -> Result<User> {
+    async fn change_username(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The username to sign in with from now on.")] new_username: String,
+    ) -> Result<User> {
         let (app, meta, viewer) = (ctx.app(), ctx.meta(), ctx.viewer());
         Ok(profile::change_username(app, meta, viewer, &new_username).await?)
     }
 
     /// Changes your profile and answers the account as it now is.
     #[graphql(guard = "MinLevel(Level::User)")]
-    async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes; a field left out keeps its value.")]
+        input: UpdateProfileInput,
+    ) -> Result<User> {
         let (app, meta, viewer) = (ctx.app(), ctx.meta(), ctx.viewer());
         Ok(profile::update_profile(app, meta, viewer, input.name.as_deref()).await?)
     }

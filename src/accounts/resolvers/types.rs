@@ -19,6 +19,8 @@ use crate::workforce::model::{Company, Employee};
 /// A new access token and refresh token, and the session they belong to.
 pub struct AuthPayload(pub SignIn);
 
+/// What signing in or refreshing answers: a new access token and refresh token, and the
+/// session they belong to.
 #[Object]
 impl AuthPayload {
     /// Send it as `Authorization: Bearer <accessToken>`; it expires after 15 minutes.
@@ -171,6 +173,8 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// A device session: one sign-in, kept alive by its refresh tokens until it is ended or
+/// expires.
 #[Object(name = "Session")]
 impl SessionView {
     /// The session id (for `revokeSession`).
@@ -230,6 +234,8 @@ pub enum RoleChangeStatus {
     Expired,
 }
 
+/// A request to demote an owner: it applies only when another owner confirms it within 7
+/// days.
 #[Object]
 impl RoleChange {
     /// The request id (for `confirmRoleChange` and `rejectRoleChange`).
@@ -282,6 +288,7 @@ impl RoleChange {
 /// An entry of an account's security history.
 pub struct AuthEvent(pub AuthEventRow);
 
+/// An entry of an account's sign-in and security history.
 #[Object]
 impl AuthEvent {
     /// The event id.

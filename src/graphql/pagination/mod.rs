@@ -60,13 +60,16 @@
 //!
 //! Connection and edge types are named after the node (`EmployeeConnection`,
 //! `EmployeeEdge`) and always carry [`TotalCount`], so every list of one node type shares one
-//! connection type.
+//! connection type. [`ListConnection`] describes both types in the schema, naming the node.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{Object, OutputType};
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
+use async_graphql::parser::types::Field;
+use async_graphql::registry::{MetaType, Registry};
+use async_graphql::{ContextSelectionSet, Object, OutputType, Positioned, ServerResult};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{NaiveDate, Utc};
@@ -238,7 +241,60 @@ impl<K> Page<K> {
 }
 
 /// The connection every list field answers: `edges`, `nodes`, `pageInfo` and `totalCount`.
-pub type ListConnection<K, N> = Connection<Cursor<K>, N, TotalCount>;
+///
+/// It is async-graphql's [`Connection`], which has no way to describe its type: the schema
+/// would show `<Node>Connection` undocumented and `<Node>Edge` as "An edge in a connection.".
+/// This wrapper resolves exactly as the connection does, and when the schema is built it gives
+/// both types a description naming the node ([`ListConnection::DESCRIPTION`],
+/// [`ListConnection::EDGE_DESCRIPTION`]).
+pub struct ListConnection<K: CursorKey, N: OutputType>(Connection<Cursor<K>, N, TotalCount>);
+
+impl<K: CursorKey, N: OutputType> ListConnection<K, N> {
+    /// The description of `<Node>Connection`; `{node}` stands for the node's type name.
+    pub const DESCRIPTION: &'static str = "A page of a list of `{node}`: the items (`nodes`, or \
+        `edges` to have each one's cursor),\nwhere the page stands (`pageInfo`) and how many \
+        items the whole list holds (`totalCount`).\nFor the next page, pass `first` and \
+        `after: pageInfo.endCursor`; for the previous one,\n`last` and \
+        `before: pageInfo.startCursor`.";
+
+    /// The description of `<Node>Edge`; `{node}` stands for the node's type name.
+    pub const EDGE_DESCRIPTION: &'static str = "One `{node}` of a page, and its cursor: pass the \
+        cursor as `after` (or `before`)\nto page on from this item.";
+}
+
+impl<K: CursorKey, N: OutputType> OutputType for ListConnection<K, N> {
+    fn type_name() -> Cow<'static, str> {
+        <Connection<Cursor<K>, N, TotalCount> as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        let name = <Connection<Cursor<K>, N, TotalCount> as OutputType>::create_type_info(registry);
+        let node = N::type_name();
+        // The connection registered its edge type with it. Describing again when the types
+        // are met again is harmless: the text is the same.
+        describe(registry, &Self::type_name(), Self::DESCRIPTION, &node);
+        let edge = <Edge<Cursor<K>, N, EmptyFields> as OutputType>::type_name();
+        describe(registry, &edge, Self::EDGE_DESCRIPTION, &node);
+        name
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<async_graphql::Value> {
+        self.0.resolve(ctx, field).await
+    }
+}
+
+/// Sets the description of the object type `name` in `registry`, with `{node}` in `text`
+/// replaced by `node`. (The registry is the one `OutputType::create_type_info` hands every
+/// type; `schema.graphql`'s lint test notices if a new async-graphql stops this from working.)
+fn describe(registry: &mut Registry, name: &str, text: &str, node: &str) {
+    if let Some(MetaType::Object { description, .. }) = registry.types.get_mut(name) {
+        *description = Some(text.replace("{node}", node));
+    }
+}
 
 impl<K: CursorKey> Page<K> {
     /// Builds the connection from the fetched rows (see [`Page::window`]); `key` gives the sort
@@ -260,7 +316,7 @@ impl<K: CursorKey> Page<K> {
             .into_iter()
             .map(|node| Edge::new(Cursor(key(&node)), node))
             .collect();
-        connection
+        ListConnection(connection)
     }
 }
 
@@ -918,6 +974,16 @@ mod tests {
         assert!(sdl.contains("totalCount: Int!"), "{sdl}");
         assert!(sdl.contains("nodes: [Item!]!"), "{sdl}");
         assert!(!sdl.contains("type TotalCount"), "{sdl}");
+        assert!(
+            sdl.contains("\"\"\"\nA page of a list of `Item`: ")
+                && sdl.contains("\"\"\"\ntype ItemConnection {"),
+            "{sdl}"
+        );
+        assert!(
+            sdl.contains("One `Item` of a page, and its cursor")
+                && !sdl.contains("An edge in a connection."),
+            "{sdl}"
+        );
     }
 
     #[tokio::test]

@@ -123,6 +123,7 @@ impl EntriesMutation {
     async fn add_timesheet_entry(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The sheet, the day, the times, the break and a comment.")]
         input: CreateTimesheetEntryInput,
     ) -> Result<TimesheetEntry> {
         let key = SheetKey::parse("timesheetId", &input.timesheet_id)?;
@@ -143,7 +144,8 @@ impl EntriesMutation {
     async fn update_timesheet_entry(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The entry to correct.")] id: ID,
+        #[graphql(desc = "The corrections: a field left out keeps its value, `null` clears it.")]
         input: UpdateTimesheetEntryInput,
     ) -> Result<TimesheetEntry> {
         let id = TimesheetEntryId::parse("id", &id)?;
@@ -165,7 +167,11 @@ impl EntriesMutation {
 
     /// Deletes reported hours (who may, as `addTimesheetEntry`).
     #[graphql(guard = "MinLevel(Level::Employee)")]
-    async fn delete_timesheet_entry(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn delete_timesheet_entry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry to delete.")] id: ID,
+    ) -> Result<bool> {
         let id = TimesheetEntryId::parse("id", &id)?;
         let viewer = ctx.viewer();
         let scope = Scope::of_staff(viewer)?;
@@ -177,7 +183,11 @@ impl EntriesMutation {
     /// closed session started in the week that has none yet (who may, as
     /// `addTimesheetEntry`).
     #[graphql(guard = "MinLevel(Level::Employee)")]
-    async fn import_clocked_time(&self, ctx: &Context<'_>, timesheet_id: ID) -> Result<Timesheet> {
+    async fn import_clocked_time(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sheet (`Timesheet.id`).")] timesheet_id: ID,
+    ) -> Result<Timesheet> {
         let key = SheetKey::parse("timesheetId", &timesheet_id)?;
         let viewer = ctx.viewer();
         let scope = Scope::of_staff(viewer)?;
@@ -190,6 +200,7 @@ impl EntriesMutation {
     async fn add_schedule_entry(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The sheet, the day, the times, the place and a comment.")]
         input: CreateScheduleEntryInput,
     ) -> Result<ScheduleEntry> {
         let key = SheetKey::parse("timesheetId", &input.timesheet_id)?;
@@ -210,7 +221,8 @@ impl EntriesMutation {
     async fn update_schedule_entry(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The shift to change.")] id: ID,
+        #[graphql(desc = "The changes: a field left out keeps its value, `null` clears it.")]
         input: UpdateScheduleEntryInput,
     ) -> Result<ScheduleEntry> {
         let id = ScheduleEntryId::parse("id", &id)?;
@@ -228,7 +240,11 @@ impl EntriesMutation {
 
     /// Removes a shift (who may, as `addScheduleEntry`).
     #[graphql(guard = "MinLevel(Level::Manager)")]
-    async fn delete_schedule_entry(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn delete_schedule_entry(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The shift to remove.")] id: ID,
+    ) -> Result<bool> {
         let id = ScheduleEntryId::parse("id", &id)?;
         let viewer = ctx.viewer();
         let scope = Scope::of_staff(viewer)?;
@@ -243,7 +259,7 @@ impl EntriesMutation {
     async fn copy_schedule(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
+        #[graphql(desc = "The company whose shifts to copy.")] company_id: ID,
         #[graphql(desc = "Any day of the week to copy from.")] from_week: Date,
         #[graphql(desc = "Any day of the week to copy to.")] to_week: Date,
     ) -> Result<CopyScheduleResult> {

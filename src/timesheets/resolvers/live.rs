@@ -61,6 +61,8 @@ impl TimesheetEvent {
     }
 }
 
+/// A change of a timesheet (a step of its workflow, or a report opened or resolved), as
+/// `timesheetEvents` announces it.
 #[Object]
 impl TimesheetEvent {
     /// What happened.
@@ -102,7 +104,7 @@ impl TimesheetsSubscription {
     async fn timesheet_events(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
+        #[graphql(desc = "The company whose timesheets to follow.")] company_id: ID,
     ) -> Result<impl Stream<Item = Result<TimesheetEvent>> + use<>> {
         subscribe(ctx, &company_id, TimesheetEvent::of).await
     }

@@ -1,6 +1,7 @@
 //! The GraphQL side of the timesheets area: its roots (merged into [`TimesheetsQuery`],
 //! [`TimesheetsMutation`] and [`live::TimesheetsSubscription`]), output types and inputs.
 
+pub mod absences;
 pub mod entries;
 pub mod live;
 pub mod notes;
@@ -11,7 +12,11 @@ use async_graphql::MergedObject;
 
 /// The queries of the timesheets area.
 #[derive(MergedObject, Default)]
-pub struct TimesheetsQuery(sheets::SheetsQuery, notes::NotesQuery);
+pub struct TimesheetsQuery(
+    sheets::SheetsQuery,
+    notes::NotesQuery,
+    absences::AbsencesQuery,
+);
 
 /// The mutations of the timesheets area.
 #[derive(MergedObject, Default)]
@@ -19,4 +24,5 @@ pub struct TimesheetsMutation(
     entries::EntriesMutation,
     sheets::WorkflowMutation,
     notes::NotesMutation,
+    absences::AbsencesMutation,
 );

@@ -50,7 +50,7 @@ impl NotesQuery {
     async fn open_reports(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
+        #[graphql(desc = "The company whose reports to list.")] company_id: ID,
         #[graphql(desc = "Page forward: at most this many reports after `after`.")] first: Option<
             i32,
         >,
@@ -90,7 +90,12 @@ impl NotesMutation {
     /// Adds a note to a timesheet: a COMMENT by anyone who may read the sheet, a REPORT by
     /// managers and up of its company. CONFLICT WEEK_FINALIZED.
     #[graphql(guard = "MinLevel(Level::Employee)")]
-    async fn add_note(&self, ctx: &Context<'_>, input: CreateNoteInput) -> Result<Note> {
+    async fn add_note(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sheet or item, the kind, and the text of the note.")]
+        input: CreateNoteInput,
+    ) -> Result<Note> {
         let note = NoteInput {
             sheet: SheetKey::parse("timesheetId", &input.timesheet_id)?,
             entry: input
@@ -117,7 +122,11 @@ impl NotesMutation {
     /// Resolves a note (head managers and up, of their companies). CONFLICT
     /// ALREADY_RESOLVED.
     #[graphql(guard = "MinLevel(Level::HeadManager)")]
-    async fn resolve_note(&self, ctx: &Context<'_>, id: ID) -> Result<Note> {
+    async fn resolve_note(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The note to resolve.")] id: ID,
+    ) -> Result<Note> {
         let id = NoteId::parse("id", &id)?;
         let viewer = ctx.viewer();
         let scope = Scope::of_staff(viewer)?;

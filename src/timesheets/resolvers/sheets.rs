@@ -88,7 +88,7 @@ impl SheetsQuery {
     async fn timesheet(
         &self,
         ctx: &Context<'_>,
-        employee_id: ID,
+        #[graphql(desc = "The employee whose week it is.")] employee_id: ID,
         #[graphql(desc = "Any day of the week.")] week_of: Date,
     ) -> Result<Option<Timesheet>> {
         let employee = EmployeeId::parse("employeeId", &employee_id)?;
@@ -120,7 +120,9 @@ impl SheetsQuery {
             i32,
         >,
         #[graphql(desc = "The `startCursor` of the next page.")] before: Option<String>,
-        filter: Option<TimesheetsFilter>,
+        #[graphql(desc = "Which sheets to list; all you may see when left out.")] filter: Option<
+            TimesheetsFilter,
+        >,
         #[graphql(desc = "The order; NEWEST when left out.")] order_by: Option<TimesheetsOrder>,
     ) -> Result<ListConnection<SortKey, Timesheet>> {
         let keyset = TimesheetOrder::from(order_by.unwrap_or_default()).keyset();
@@ -168,14 +170,22 @@ impl WorkflowMutation {
     /// managers and up also for employees of their companies without an account (FORBIDDEN
     /// NOT_OWN_TIMESHEET for others). CONFLICT INVALID_TRANSITION from any other status.
     #[graphql(guard = "MinLevel(Level::Employee)")]
-    async fn submit_hours(&self, ctx: &Context<'_>, timesheet_id: ID) -> Result<Timesheet> {
+    async fn submit_hours(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sheet (`Timesheet.id`).")] timesheet_id: ID,
+    ) -> Result<Timesheet> {
         step(ctx, &timesheet_id, TransitionAction::SubmitHours, None).await
     }
 
     /// Marks submitted hours reviewed (HOURS_SUBMITTED → HOURS_REVIEWED): managers and up, of
     /// their companies, never their own sheet (FORBIDDEN SELF_APPROVAL).
     #[graphql(guard = "MinLevel(Level::Manager)")]
-    async fn review_hours(&self, ctx: &Context<'_>, timesheet_id: ID) -> Result<Timesheet> {
+    async fn review_hours(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sheet (`Timesheet.id`).")] timesheet_id: ID,
+    ) -> Result<Timesheet> {
         step(ctx, &timesheet_id, TransitionAction::ReviewHours, None).await
     }
 
@@ -185,7 +195,7 @@ impl WorkflowMutation {
     async fn reject_hours(
         &self,
         ctx: &Context<'_>,
-        timesheet_id: ID,
+        #[graphql(desc = "The sheet (`Timesheet.id`).")] timesheet_id: ID,
         #[graphql(desc = "Why, 1 to 500 characters; kept in the history.")] reason: String,
     ) -> Result<Timesheet> {
         step(
@@ -200,14 +210,22 @@ impl WorkflowMutation {
     /// Submits the week's schedule, which locks it (managers and up, of their companies).
     /// CONFLICT SCHEDULE_LOCKED when submitted already, WEEK_FINALIZED.
     #[graphql(guard = "MinLevel(Level::Manager)")]
-    async fn submit_schedule(&self, ctx: &Context<'_>, timesheet_id: ID) -> Result<Timesheet> {
+    async fn submit_schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sheet (`Timesheet.id`).")] timesheet_id: ID,
+    ) -> Result<Timesheet> {
         step(ctx, &timesheet_id, TransitionAction::SubmitSchedule, None).await
     }
 
     /// Withdraws a submitted schedule so it can change again, before the week is finalized.
     /// CONFLICT SCHEDULE_NOT_SUBMITTED, WEEK_FINALIZED.
     #[graphql(guard = "MinLevel(Level::Manager)")]
-    async fn withdraw_schedule(&self, ctx: &Context<'_>, timesheet_id: ID) -> Result<Timesheet> {
+    async fn withdraw_schedule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sheet (`Timesheet.id`).")] timesheet_id: ID,
+    ) -> Result<Timesheet> {
         step(ctx, &timesheet_id, TransitionAction::WithdrawSchedule, None).await
     }
 
@@ -215,7 +233,11 @@ impl WorkflowMutation {
     /// sessions: head managers and up, of their companies, never their own sheet. CONFLICT
     /// NOT_REVIEWED, WEEK_NOT_OVER, SCHEDULE_NOT_SUBMITTED, OPEN_SESSION or OPEN_REPORTS.
     #[graphql(guard = "MinLevel(Level::HeadManager)")]
-    async fn finalize_timesheet(&self, ctx: &Context<'_>, timesheet_id: ID) -> Result<Timesheet> {
+    async fn finalize_timesheet(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sheet (`Timesheet.id`).")] timesheet_id: ID,
+    ) -> Result<Timesheet> {
         step(ctx, &timesheet_id, TransitionAction::Finalize, None).await
     }
 
@@ -225,7 +247,7 @@ impl WorkflowMutation {
     async fn reopen_timesheet(
         &self,
         ctx: &Context<'_>,
-        timesheet_id: ID,
+        #[graphql(desc = "The sheet (`Timesheet.id`).")] timesheet_id: ID,
         #[graphql(desc = "Why, 1 to 500 characters; kept in the history.")] reason: String,
     ) -> Result<Timesheet> {
         step(ctx, &timesheet_id, TransitionAction::Reopen, Some(&reason)).await

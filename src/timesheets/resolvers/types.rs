@@ -11,7 +11,7 @@ use crate::timesheets::loaders::{
 };
 use crate::timesheets::model::{
     DayTotals, EntrySource, Note, NoteKind, ReportType, ScheduleEntry, TimeEntry, Timesheet,
-    TimesheetEntry, TimesheetStatus, Transition, TransitionAction,
+    TimesheetEntry, TimesheetStatus, Totals, Transition, TransitionAction,
 };
 use crate::workforce::model::{Employee, WorkSession};
 use crate::workforce::resolvers::types::load_user;
@@ -184,42 +184,53 @@ impl Timesheet {
             .load_one(DaysOf(self.key()))
             .await?
             .unwrap_or_default();
-        Ok(TimesheetTotals::of(days.iter()))
+        Ok(Totals::week(&days).into())
     }
 }
 
-/// Minutes planned, reported and clocked, for a day or a week.
+/// Minutes planned, reported, clocked and credited, for a day or a week, with the company's
+/// break and overtime rules applied.
 #[derive(SimpleObject, Debug, Clone, Copy, Default)]
 pub struct TimesheetTotals {
     /// Planned: the shifts.
     pub scheduled_minutes: i32,
-    /// Reported: the entries, less their breaks.
+    /// Reported: the entries, less the breaks they state and the breaks the rules add.
     pub worked_minutes: i32,
     /// Clocked: the work sessions (an open one up to now).
     pub clocked_minutes: i32,
     /// The breaks the entries state.
     pub break_minutes: i32,
-    /// Worked less scheduled: negative when short of the plan.
+    /// The breaks the company's rules add to a day whose entries state none.
+    pub auto_break_minutes: i32,
+    /// Overtime: a day's worked time past the daily threshold; a week's, the larger of its time
+    /// past the weekly threshold and its days' overtime (never both).
+    pub overtime_minutes: i32,
+    /// Credited for approved absences and company holidays (not worked time).
+    pub absence_minutes: i32,
+    /// Worked and absence less scheduled: negative when short of the plan.
     pub difference_minutes: i32,
 }
 
-impl TimesheetTotals {
-    fn of<'a>(days: impl Iterator<Item = &'a DayTotals>) -> Self {
-        let mut totals = Self::default();
-        for day in days {
-            totals.scheduled_minutes += day.scheduled;
-            totals.worked_minutes += day.worked;
-            totals.clocked_minutes += day.clocked;
-            totals.break_minutes += day.breaks;
+impl From<Totals> for TimesheetTotals {
+    fn from(totals: Totals) -> Self {
+        Self {
+            scheduled_minutes: totals.scheduled,
+            worked_minutes: totals.worked,
+            clocked_minutes: totals.clocked,
+            break_minutes: totals.breaks,
+            auto_break_minutes: totals.auto_breaks,
+            overtime_minutes: totals.overtime,
+            absence_minutes: totals.absence,
+            difference_minutes: totals.difference,
         }
-        totals.difference_minutes = totals.worked_minutes - totals.scheduled_minutes;
-        totals
     }
 }
 
 /// A day of a timesheet with its totals.
 pub struct TimesheetDay(DayTotals);
 
+/// One day of a timesheet's week, with what was scheduled, worked, clocked and taken as
+/// breaks on it.
 #[Object]
 impl TimesheetDay {
     /// The local day.
@@ -229,7 +240,7 @@ impl TimesheetDay {
 
     /// The day's totals.
     async fn totals(&self) -> TimesheetTotals {
-        TimesheetTotals::of(std::iter::once(&self.0))
+        Totals::day(&self.0).into()
     }
 }
 

@@ -7,8 +7,10 @@
 //! lands first, and finalizing sees it, or waits and finds the week finalized). The database
 //! refuses any write into a finalized week itself (WEEK_FINALIZED), whatever the path.
 
+pub mod absences;
 pub mod entries;
 pub mod notes;
+pub mod reports;
 pub mod schedule;
 pub mod workflow;
 

@@ -1,7 +1,7 @@
 //! `companies`, `company`, `createCompany`, `updateCompany`, `addCompanyMember`,
 //! `removeCompanyMember`.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 
 use crate::auth::guards::{Level, MinLevel};
 use crate::auth::identity::UserId;
@@ -11,9 +11,10 @@ use crate::graphql::ContextExt;
 use crate::graphql::pagination::{
     ListConnection, PageArgs, SortKey, TotalCount, connection_complexity,
 };
-use crate::workforce::model::{Company, CompanyId, CompanyOrder};
+use crate::graphql::scalars::Weekday;
+use crate::workforce::model::{BreakRule, Company, CompanyId, CompanyOrder};
 use crate::workforce::queries;
-use crate::workforce::service::companies::{self, Member};
+use crate::workforce::service::companies::{self, CompanyInput, Member};
 
 /// How `companies` filters.
 #[derive(InputObject, Default)]
@@ -47,8 +48,37 @@ pub struct CreateCompanyInput {
 pub struct UpdateCompanyInput {
     /// Display name, 1 to 200 characters, unique ignoring case.
     pub name: Option<String>,
-    /// IANA time zone of its calendar days.
+    /// IANA time zone of its calendar days. Timesheets already written stay in the zone they
+    /// were written in.
     pub time_zone: Option<String>,
+    /// What an absent working day without a shift counts, in minutes (0 to 1440; 480 at
+    /// first).
+    pub standard_day_minutes: Option<i32>,
+    /// The working days of the week (Monday to Friday at first).
+    pub working_days: Option<Vec<Weekday>>,
+    /// The breaks a day's worked time owes when its entries state none, e.g. 30 minutes past
+    /// 360 and 45 past 540; replaces the rules (none at first).
+    pub break_rules: Option<Vec<BreakRuleInput>>,
+    /// Worked minutes in a week beyond which time is overtime (2400 at first).
+    pub overtime_weekly_minutes: Option<i32>,
+    /// Worked minutes in a day beyond which time is overtime; `null` counts weeks only (the
+    /// default).
+    pub overtime_daily_minutes: MaybeUndefined<i32>,
+    /// How late after a shift's start a missing clock-in is reported as a no-show (15 at
+    /// first).
+    pub no_show_grace_minutes: Option<i32>,
+    /// How long a session may stay open before it is reported as a missed clock-out (16 at
+    /// first).
+    pub max_open_hours: Option<i32>,
+}
+
+/// A break owed past a length of worked time.
+#[derive(InputObject, Clone, Copy)]
+pub struct BreakRuleInput {
+    /// Worked minutes in a day past which the break is owed.
+    pub after_minutes: i32,
+    /// The break, in minutes.
+    pub minutes: i32,
 }
 
 /// Company queries.
@@ -74,7 +104,9 @@ impl CompaniesQuery {
         #[graphql(desc = "Page backward: at most this many companies before `before`.")]
         last: Option<i32>,
         #[graphql(desc = "The `startCursor` of the next page.")] before: Option<String>,
-        filter: Option<CompaniesFilter>,
+        #[graphql(desc = "Which companies to list; all you may see when left out.")] filter: Option<
+            CompaniesFilter,
+        >,
         #[graphql(desc = "The order; NAME when left out.")] order_by: Option<CompaniesOrder>,
     ) -> Result<ListConnection<SortKey, Company>> {
         let order = CompanyOrder::from(order_by.unwrap_or_default());
@@ -104,7 +136,11 @@ impl CompaniesQuery {
 
     /// The company with this id, if you are a member of it (owners and admins: any).
     #[graphql(guard = "MinLevel(Level::Employee)")]
-    async fn company(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Company>> {
+    async fn company(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company's id.")] id: ID,
+    ) -> Result<Option<Company>> {
         let id = CompanyId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
@@ -126,7 +162,7 @@ impl CompaniesMutation {
     async fn create_company(
         &self,
         ctx: &Context<'_>,
-        input: CreateCompanyInput,
+        #[graphql(desc = "The new company's name and time zone.")] input: CreateCompanyInput,
     ) -> Result<Company> {
         Ok(companies::create(ctx.app(), &input.name, &input.time_zone).await?)
     }
@@ -136,19 +172,38 @@ impl CompaniesMutation {
     async fn update_company(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The company to change.")] id: ID,
+        #[graphql(desc = "The changes; a field left out keeps its value.")]
         input: UpdateCompanyInput,
     ) -> Result<Company> {
         let id = CompanyId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
-        Ok(companies::update(
-            ctx.app(),
-            scope,
-            id,
-            input.name.as_deref(),
-            input.time_zone.as_deref(),
-        )
-        .await?)
+        let input = CompanyInput {
+            name: input.name,
+            time_zone: input.time_zone,
+            standard_day_minutes: input.standard_day_minutes,
+            working_days: input
+                .working_days
+                .map(|days| days.into_iter().map(Weekday::number).collect()),
+            break_rules: input.break_rules.map(|rules| {
+                rules
+                    .into_iter()
+                    .map(|rule| BreakRule {
+                        after_minutes: rule.after_minutes,
+                        minutes: rule.minutes,
+                    })
+                    .collect()
+            }),
+            overtime_weekly_minutes: input.overtime_weekly_minutes,
+            overtime_daily_minutes: match input.overtime_daily_minutes {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(minutes) => Some(Some(minutes)),
+            },
+            no_show_grace_minutes: input.no_show_grace_minutes,
+            max_open_hours: input.max_open_hours,
+        };
+        Ok(companies::update(ctx.app(), scope, id, input).await?)
     }
 
     /// Makes an account, named by `userId` or by `email` (one of the two), a member of a
@@ -158,8 +213,9 @@ impl CompaniesMutation {
     async fn add_company_member(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
-        user_id: Option<ID>,
+        #[graphql(desc = "The company to add the account to.")] company_id: ID,
+        #[graphql(desc = "The account to add; or give `email` instead.")] user_id: Option<ID>,
+        #[graphql(desc = "The email address of the account to add; or give `userId` instead.")]
         email: Option<String>,
     ) -> Result<Company> {
         let company = CompanyId::parse("companyId", &company_id)?;
@@ -182,8 +238,8 @@ impl CompaniesMutation {
     async fn remove_company_member(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
-        user_id: ID,
+        #[graphql(desc = "The company to remove the account from.")] company_id: ID,
+        #[graphql(desc = "The account to remove.")] user_id: ID,
     ) -> Result<Company> {
         let company = CompanyId::parse("companyId", &company_id)?;
         let user = UserId::parse("userId", &user_id)?;

@@ -96,7 +96,9 @@ impl EmployeesQuery {
         #[graphql(desc = "Page backward: at most this many employees before `before`.")]
         last: Option<i32>,
         #[graphql(desc = "The `startCursor` of the next page.")] before: Option<String>,
-        filter: Option<EmployeesFilter>,
+        #[graphql(desc = "Which employees to list; all you may see when left out.")] filter: Option<
+            EmployeesFilter,
+        >,
         #[graphql(desc = "The order; NAME when left out.")] order_by: Option<EmployeesOrder>,
     ) -> Result<ListConnection<SortKey, Employee>> {
         let order = EmployeeOrder::from(order_by.unwrap_or_default());
@@ -123,7 +125,11 @@ impl EmployeesQuery {
 
     /// The employee with this id, if you may see it.
     #[graphql(guard = "MinLevel(Level::Employee)")]
-    async fn employee(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Employee>> {
+    async fn employee(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The employee's id.")] id: ID,
+    ) -> Result<Option<Employee>> {
         let id = EmployeeId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
@@ -159,6 +165,9 @@ impl EmployeesMutation {
     async fn create_employee(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The new employee: company, name and yearly hours; email, account and fingerprint if any."
+        )]
         input: CreateEmployeeInput,
     ) -> Result<Employee> {
         let viewer = ctx.viewer();
@@ -183,7 +192,8 @@ impl EmployeesMutation {
     async fn update_employee(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The employee to change.")] id: ID,
+        #[graphql(desc = "The changes: a field left out keeps its value, `null` clears it.")]
         input: UpdateEmployeeInput,
     ) -> Result<Employee> {
         let id = EmployeeId::parse("id", &id)?;
@@ -208,7 +218,11 @@ impl EmployeesMutation {
     /// (ARCHIVED): archived employees cannot clock in, and their history stays. One who is
     /// clocked in is CONFLICT EMPLOYEE_CLOCKED_IN.
     #[graphql(guard = "MinLevel(Level::Manager)")]
-    async fn delete_employee(&self, ctx: &Context<'_>, id: ID) -> Result<DeletionOutcome> {
+    async fn delete_employee(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The employee to delete or archive.")] id: ID,
+    ) -> Result<DeletionOutcome> {
         let id = EmployeeId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         Ok(employees::delete(ctx.app(), scope, id).await?)
@@ -218,7 +232,11 @@ impl EmployeesMutation {
     /// PIN (owners and admins, on a person's request). Sessions and totals stay. An employee
     /// still active is CONFLICT EMPLOYEE_ACTIVE.
     #[graphql(guard = "MinLevel(Level::Owner)")]
-    async fn erase_employee(&self, ctx: &Context<'_>, id: ID) -> Result<Employee> {
+    async fn erase_employee(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The archived employee to erase.")] id: ID,
+    ) -> Result<Employee> {
         let id = EmployeeId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         Ok(employees::erase(ctx.app(), scope, id).await?)
@@ -230,8 +248,8 @@ impl EmployeesMutation {
     async fn set_employee_pin(
         &self,
         ctx: &Context<'_>,
-        employee_id: ID,
-        pin: Option<String>,
+        #[graphql(desc = "The employee whose PIN it is.")] employee_id: ID,
+        #[graphql(desc = "The new PIN, 4 to 8 digits; `null` removes it.")] pin: Option<String>,
     ) -> Result<bool> {
         let id = EmployeeId::parse("employeeId", &employee_id)?;
         let scope = Scope::of_staff(ctx.viewer())?;

@@ -63,7 +63,7 @@ impl KiosksMutation {
     async fn register_kiosk(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
+        #[graphql(desc = "The company whose employees clock at it.")] company_id: ID,
         #[graphql(desc = "Where it stands, 1 to 100 characters, e.g. Front door.")] name: String,
     ) -> Result<KioskCredential> {
         let company = CompanyId::parse("companyId", &company_id)?;
@@ -77,7 +77,11 @@ impl KiosksMutation {
     /// Revokes a kiosk of one of your companies (head managers and up): its token stops
     /// working at once. Answers whether it still worked.
     #[graphql(guard = "MinLevel(Level::HeadManager)")]
-    async fn revoke_kiosk(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn revoke_kiosk(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The kiosk to revoke.")] id: ID,
+    ) -> Result<bool> {
         let id = KioskId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         Ok(kiosks::revoke(ctx.app(), scope, id).await?)
@@ -90,6 +94,7 @@ impl KiosksMutation {
     async fn kiosk_clock(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Who clocks: a fingerprint, or an employee id and PIN.")]
         input: KioskClockInput,
     ) -> Result<KioskClockResult> {
         let Some(kiosk) = ctx.viewer().kiosk() else {

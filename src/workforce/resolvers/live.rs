@@ -74,6 +74,8 @@ pub struct ClockEvent {
     snapshot: Snapshot,
 }
 
+/// A change of a work session (a clock-in, a clock-out, a manual entry, a correction or a
+/// deletion), as `clockEvents` announces it.
 #[Object]
 impl ClockEvent {
     /// What happened.
@@ -285,7 +287,7 @@ impl LiveSubscription {
     async fn clock_events(
         &self,
         ctx: &Context<'_>,
-        company_id: ID,
+        #[graphql(desc = "The company whose sessions to follow.")] company_id: ID,
     ) -> Result<impl Stream<Item = Result<ClockEvent>> + use<>> {
         subscribe(ctx, &company_id, ClockEvent::of).await
     }

@@ -147,7 +147,9 @@ impl SessionsQuery {
         #[graphql(desc = "Page backward: at most this many sessions before `before`.")]
         last: Option<i32>,
         #[graphql(desc = "The `startCursor` of the next page.")] before: Option<String>,
-        filter: Option<WorkSessionsFilter>,
+        #[graphql(desc = "Which sessions to list; all you may see when left out.")] filter: Option<
+            WorkSessionsFilter,
+        >,
         #[graphql(desc = "The order; NEWEST when left out.")] order_by: Option<WorkSessionsOrder>,
     ) -> Result<ListConnection<SortKey, WorkSession>> {
         let keyset = WorkSessionOrder::from(order_by.unwrap_or_default()).keyset();
@@ -173,7 +175,11 @@ impl SessionsQuery {
 
     /// The work session with this id, if you may see it.
     #[graphql(guard = "MinLevel(Level::Employee)")]
-    async fn work_session(&self, ctx: &Context<'_>, id: ID) -> Result<Option<WorkSession>> {
+    async fn work_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session's id.")] id: ID,
+    ) -> Result<Option<WorkSession>> {
         let id = WorkSessionId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
@@ -185,7 +191,11 @@ impl SessionsQuery {
     /// Who is clocked in at a company now: its open sessions, longest open first (managers of
     /// the company and up).
     #[graphql(guard = "MinLevel(Level::Manager)")]
-    async fn clocked_in(&self, ctx: &Context<'_>, company_id: ID) -> Result<Vec<WorkSession>> {
+    async fn clocked_in(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The company whose open sessions to list.")] company_id: ID,
+    ) -> Result<Vec<WorkSession>> {
         let company = CompanyId::parse("companyId", &company_id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
@@ -212,6 +222,9 @@ impl SessionsMutation {
     async fn clock_in(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Who clocks in and when, a note and an idempotency key; left out, you clock in now."
+        )]
         input: Option<ClockInInput>,
     ) -> Result<WorkSession> {
         let input = input.unwrap_or_default();
@@ -232,6 +245,9 @@ impl SessionsMutation {
     async fn clock_out(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Who clocks out and when, and an idempotency key; left out, you clock out now."
+        )]
         input: Option<ClockOutInput>,
     ) -> Result<WorkSession> {
         let input = input.unwrap_or_default();
@@ -252,6 +268,7 @@ impl SessionsMutation {
     async fn create_work_session(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The employee, the start, the end and a note.")]
         input: CreateWorkSessionInput,
     ) -> Result<WorkSession> {
         let employee = EmployeeId::parse("employeeId", &input.employee_id)?;
@@ -271,7 +288,8 @@ impl SessionsMutation {
     async fn update_work_session(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The session to correct.")] id: ID,
+        #[graphql(desc = "The corrections: a field left out keeps its value, `null` clears it.")]
         input: UpdateWorkSessionInput,
         #[graphql(desc = "Why, 1 to 500 characters; kept in the history.")] reason: String,
     ) -> Result<WorkSession> {
@@ -307,7 +325,7 @@ impl SessionsMutation {
     async fn delete_work_session(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The session to delete.")] id: ID,
         #[graphql(desc = "Why, 1 to 500 characters; kept in the history.")] reason: String,
     ) -> Result<bool> {
         let id = WorkSessionId::parse("id", &id)?;

@@ -12,18 +12,16 @@ use crate::graphql::ContextExt;
 use crate::graphql::pagination::{
     ListConnection, PageArgs, SortKey, SortValue, TotalCount, connection_complexity,
 };
-use crate::graphql::scalars::DateTime;
+use crate::graphql::scalars::{DateTime, Weekday};
 use crate::workforce::loaders::{
     AnnualBalance, ChangesOf, HistoryOf, HoursWorked, KiosksOf, MembersOf, OpenSessionOf,
     SessionCount, SessionsPage,
 };
 use crate::workforce::model::{
-    Company, Employee, Kiosk, Source, WorkSession, WorkSessionChange, WorkSessionId,
+    BreakRule, Company, Employee, Kiosk, Source, WorkSession, WorkSessionChange, WorkSessionId,
 };
 use crate::workforce::queries::{SessionWindow, employee_sessions_keyset, session_key};
 
-/// Sessions open longer than this are flagged `openTooLong` (a forgotten clock-out).
-pub const OPEN_TOO_LONG_HOURS: i64 = 16;
 /// Most history entries `sessionChanges` answers.
 const MAX_CHANGES: i32 = 100;
 
@@ -48,6 +46,48 @@ impl Company {
     /// When the company was created.
     async fn created_at(&self) -> DateTime {
         DateTime(self.created_at)
+    }
+
+    /// What an absent working day without a shift counts, in minutes.
+    async fn standard_day_minutes(&self) -> i32 {
+        self.standard_day_minutes
+    }
+
+    /// The working days of the week.
+    async fn working_days(&self) -> Vec<Weekday> {
+        self.working_days
+            .iter()
+            .flatten()
+            .filter_map(|day| Weekday::from_number(*day))
+            .collect()
+    }
+
+    /// The breaks a day's worked time owes when its entries state none.
+    async fn break_rules(&self) -> Vec<BreakRuleOutput> {
+        self.policy_breaks()
+            .into_iter()
+            .map(BreakRuleOutput)
+            .collect()
+    }
+
+    /// Worked minutes in a week beyond which time is overtime.
+    async fn overtime_weekly_minutes(&self) -> i32 {
+        self.overtime_weekly_minutes
+    }
+
+    /// Worked minutes in a day beyond which time is overtime; null when only weeks count.
+    async fn overtime_daily_minutes(&self) -> Option<i32> {
+        self.overtime_daily_minutes
+    }
+
+    /// How late after a shift's start a missing clock-in is reported as a no-show.
+    async fn no_show_grace_minutes(&self) -> i32 {
+        self.no_show_grace_minutes
+    }
+
+    /// How long a session may stay open before it is reported as a missed clock-out.
+    async fn max_open_hours(&self) -> i32 {
+        self.max_open_hours
     }
 
     /// The accounts that belong to the company, by username (managers and up).
@@ -285,10 +325,20 @@ impl WorkSession {
         self.ended_at.is_none()
     }
 
-    /// Whether the session has been open for more than 16 hours: a forgotten clock-out.
-    async fn open_too_long(&self) -> bool {
-        self.ended_at.is_none()
-            && Utc::now() - self.started_at > chrono::Duration::hours(OPEN_TOO_LONG_HOURS)
+    /// Whether the session has been open longer than its company allows (`maxOpenHours`, 16
+    /// at first): a forgotten clock-out.
+    async fn open_too_long(&self, ctx: &Context<'_>) -> Result<bool> {
+        if self.ended_at.is_some() {
+            return Ok(false);
+        }
+        let Some(employee) = ctx.loader().load_one(self.employee_id).await? else {
+            return Ok(false);
+        };
+        let Some(company) = ctx.loader().load_one(employee.company_id).await? else {
+            return Ok(false);
+        };
+        Ok(Utc::now() - self.started_at
+            > chrono::Duration::hours(i64::from(company.max_open_hours)))
     }
 
     /// How the session came to be.
@@ -432,6 +482,24 @@ pub async fn load_user(ctx: &Context<'_>, user: Option<UserId>) -> Result<Option
     match user {
         Some(user) => Ok(ctx.loader().load_one(user).await?),
         None => Ok(None),
+    }
+}
+
+/// A break owed past a length of worked time.
+pub struct BreakRuleOutput(BreakRule);
+
+/// A break a day's worked time owes once it passes a length, when the day's entries state no
+/// break.
+#[Object(name = "BreakRule")]
+impl BreakRuleOutput {
+    /// Worked minutes in a day past which the break is owed.
+    async fn after_minutes(&self) -> i32 {
+        self.0.after_minutes
+    }
+
+    /// The break, in minutes.
+    async fn minutes(&self) -> i32 {
+        self.0.minutes
     }
 }
 

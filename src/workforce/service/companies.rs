@@ -12,7 +12,8 @@ use crate::error::{AppError, AppResult, OnConstraint};
 use crate::events;
 use crate::validate::check_name;
 use crate::workforce::model::{
-    COMPANY_NAME_TAKEN, Company, CompanyChanges, CompanyId, NewCompany, UNKNOWN_TIME_ZONE,
+    BreakRule, COMPANY_NAME_TAKEN, Company, CompanyChanges, CompanyId, NewCompany,
+    POLICY_OUT_OF_RANGE, UNKNOWN_TIME_ZONE,
 };
 use crate::workforce::queries;
 
@@ -31,29 +32,77 @@ pub async fn create(app: &App, name: &str, time_zone: &str) -> AppResult<Company
     .on_constraint(&[COMPANY_NAME_TAKEN, UNKNOWN_TIME_ZONE])
 }
 
+/// Changes to a company: `None` keeps a value; a daily overtime of `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct CompanyInput {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub standard_day_minutes: Option<i32>,
+    /// Days of the week, 0 Sunday to 6 Saturday.
+    pub working_days: Option<Vec<i16>>,
+    pub break_rules: Option<Vec<BreakRule>>,
+    pub overtime_weekly_minutes: Option<i32>,
+    pub overtime_daily_minutes: Option<Option<i32>>,
+    pub no_show_grace_minutes: Option<i32>,
+    pub max_open_hours: Option<i32>,
+}
+
+/// Most break rules a company keeps.
+pub const MAX_BREAK_RULES: usize = 10;
+
+fn check_break_rules(rules: Vec<BreakRule>) -> AppResult<serde_json::Value> {
+    if rules.len() > MAX_BREAK_RULES
+        || rules.iter().any(|rule| {
+            !(0..=1440).contains(&rule.after_minutes) || !(0..=240).contains(&rule.minutes)
+        })
+    {
+        return Err(AppError::bad_input(
+            "breakRules",
+            format!(
+                "at most {MAX_BREAK_RULES} rules, each a break of 0 to 240 minutes past 0 to 1440 \
+                 worked minutes"
+            ),
+        ));
+    }
+    serde_json::to_value(rules).map_err(AppError::internal)
+}
+
 /// Changes a company `scope` reaches.
 pub async fn update(
     app: &App,
     scope: Scope,
     id: CompanyId,
-    name: Option<&str>,
-    time_zone: Option<&str>,
+    input: CompanyInput,
 ) -> AppResult<Company> {
     let changes = CompanyChanges {
-        name: name.map(|name| check_name("name", name)).transpose()?,
-        time_zone: time_zone.map(|zone| zone.trim().to_owned()),
+        name: input
+            .name
+            .as_deref()
+            .map(|name| check_name("name", name))
+            .transpose()?,
+        time_zone: input.time_zone.map(|zone| zone.trim().to_owned()),
+        standard_day_minutes: input.standard_day_minutes,
+        working_days: input.working_days.map(|mut days| {
+            days.sort_unstable();
+            days.dedup();
+            days.into_iter().map(Some).collect()
+        }),
+        break_rules: input.break_rules.map(check_break_rules).transpose()?,
+        overtime_weekly_minutes: input.overtime_weekly_minutes,
+        overtime_daily_minutes: input.overtime_daily_minutes,
+        no_show_grace_minutes: input.no_show_grace_minutes,
+        max_open_hours: input.max_open_hours,
     };
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
         let company = queries::company_in(conn, scope, id)
             .await?
             .ok_or(AppError::NotFound("company"))?;
-        if changes.name.is_none() && changes.time_zone.is_none() {
-            return Ok(company);
-        }
+        let mut violations = vec![COMPANY_NAME_TAKEN, UNKNOWN_TIME_ZONE];
+        violations.extend(POLICY_OUT_OF_RANGE);
         queries::update_company(conn, company.id, &changes)
             .await
-            .on_constraint(&[COMPANY_NAME_TAKEN, UNKNOWN_TIME_ZONE])
+            .on_constraint(&violations)
     })
     .await
 }
