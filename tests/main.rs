@@ -20,5 +20,6 @@ mod mail;
 mod migrations;
 mod profile;
 mod schema;
+mod timesheets;
 mod workforce;
 mod ws;

@@ -96,7 +96,7 @@ COMMENT ON COLUMN timesheet_exports.at IS 'When.';
 -- The reports the system writes, each once per item: a no-show or late start per shift, a
 -- missed clock-out per session.
 CREATE UNIQUE INDEX timesheet_notes_system_report_once ON timesheet_notes
-    (coalesce(schedule_entry_id, 0), coalesce(work_session_id, 0), report_type)
+    (employee_id, week, coalesce(schedule_entry_id, 0), coalesce(work_session_id, 0), report_type)
     WHERE author_id IS NULL AND kind = 'REPORT';
 
 -- Absences are locked with the finalized weeks they touch.

@@ -772,6 +772,9 @@ mod tests {
         let mut absent = day(0, false, Some(480));
         absent.absence = 480;
         let totals = Totals::day(&absent);
-        assert_eq!((totals.worked, totals.overtime, totals.difference), (0, 0, 0));
+        assert_eq!(
+            (totals.worked, totals.overtime, totals.difference),
+            (0, 0, 0)
+        );
     }
 }

@@ -17,8 +17,8 @@ use crate::db::schema::{
 };
 use crate::graphql::pagination::{Keyset, Page, SortKey};
 use crate::timesheets::model::{
-    Absence, AbsenceFilter, AbsenceId, AbsenceOrder, AbsenceStatus, Holiday, NewAbsence,
-    DayTotals, NewNote, NewScheduleEntry, NewTimesheetEntry, Note, NoteId, NoteKind, ScheduleEntry,
+    Absence, AbsenceFilter, AbsenceId, AbsenceOrder, AbsenceStatus, DayTotals, Holiday, NewAbsence,
+    NewNote, NewScheduleEntry, NewTimesheetEntry, Note, NoteId, NoteKind, ScheduleEntry,
     ScheduleEntryChanges, ScheduleEntryId, SheetKey, TimeEntry, Timesheet, TimesheetEntry,
     TimesheetEntryChanges, TimesheetEntryId, TimesheetFilter, TimesheetOrder, TimesheetStatus,
     Transition, TransitionAction,
@@ -160,6 +160,9 @@ impl TimesheetOrder {
     }
 }
 
+/// How many parameters [`filtered_sheets`] binds.
+const FILTER_BINDS: usize = 7;
+
 /// The sheets `filter` selects: with a whole week range, every employee (active, or with a row)
 /// for every week of it; otherwise the rows.
 fn filtered_sheets(
@@ -207,6 +210,7 @@ pub async fn list_sheets(
     keyset
         .page_sql(
             filtered_sheets(scope, filter, SHEET_COLUMNS),
+            FILTER_BINDS,
             &["k.week", "e.id"],
             page,
         )

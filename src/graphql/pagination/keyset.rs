@@ -294,32 +294,39 @@ impl Keyset {
 
 impl Keyset {
     /// [`Keyset::page_of`] for a list whose SQL is written by hand (a cross join of employees
-    /// and weeks, say): appends to `query`, which ends in a `WHERE` clause, the row comparison
-    /// with the cursor (`AND (a, b) > ($1, $2)`), `ORDER BY` and `LIMIT`. `columns` are the SQL
-    /// of the key's columns, in order.
+    /// and weeks, say): appends to `query`, which ends in a `WHERE` clause and has bound
+    /// `bound` parameters (`$1` to `$bound`), the row comparison with the cursor
+    /// (`AND (a, b) > ($n, $n+1)`), `ORDER BY` and `LIMIT`. `columns` are the SQL of the key's
+    /// columns, in order.
     pub fn page_sql<'f>(
         &self,
         query: BoxedSqlQuery<'f, Pg, SqlQuery>,
+        bound: usize,
         columns: &[&str],
         page: &Page<SortKey>,
     ) -> BoxedSqlQuery<'f, Pg, SqlQuery> {
         let greater = page.is_forward() == self.ascending;
+        let mut next = bound + 1;
         let mut query = query;
         if let Some(cursor) = &page.cursor {
-            query = query.sql(format!(" AND ({}) ", columns.join(", ")));
-            query = query.sql(if greater { "> (" } else { "< (" });
-            for (i, value) in cursor.values.iter().enumerate() {
-                if i > 0 {
-                    query = query.sql(", ");
-                }
-                query = match value.clone() {
-                    SortValue::Int(int) => query.sql("").bind::<BigInt, _>(int),
-                    SortValue::Text(text) => query.sql("").bind::<Text, _>(text),
-                    SortValue::Time(time) => query.sql("").bind::<Timestamptz, _>(time),
-                    SortValue::Date(date) => query.sql("").bind::<Date, _>(date),
+            let placeholders: Vec<String> = (next..next + cursor.values.len())
+                .map(|n| format!("${n}"))
+                .collect();
+            next += cursor.values.len();
+            query = query.sql(format!(
+                " AND ({}) {} ({})",
+                columns.join(", "),
+                if greater { ">" } else { "<" },
+                placeholders.join(", ")
+            ));
+            for value in cursor.values.iter().cloned() {
+                query = match value {
+                    SortValue::Int(int) => query.bind::<BigInt, _>(int),
+                    SortValue::Text(text) => query.bind::<Text, _>(text),
+                    SortValue::Time(time) => query.bind::<Timestamptz, _>(time),
+                    SortValue::Date(date) => query.bind::<Date, _>(date),
                 };
             }
-            query = query.sql(")");
         }
         let direction = if greater { " ASC" } else { " DESC" };
         let order: Vec<String> = columns
@@ -327,7 +334,7 @@ impl Keyset {
             .map(|column| format!("{column}{direction}"))
             .collect();
         query
-            .sql(format!(" ORDER BY {} LIMIT ", order.join(", ")))
+            .sql(format!(" ORDER BY {} LIMIT ${next}", order.join(", ")))
             .bind::<BigInt, _>(page.fetch_limit())
     }
 }

@@ -194,8 +194,9 @@ impl AbsencesQuery {
     async fn absences(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page forward: at most this many absences after `after`.")]
-        first: Option<i32>,
+        #[graphql(desc = "Page forward: at most this many absences after `after`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page backward: at most this many absences before `before`.")]
         last: Option<i32>,
