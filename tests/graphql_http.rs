@@ -471,3 +471,25 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_keep_the_order_of_the_selected_fields() {
+    let app = TestApp::new().await;
+    for (query, first, second) in [
+        ("{ version serverTime }", "\"version\"", "\"serverTime\""),
+        ("{ serverTime version }", "\"serverTime\"", "\"version\""),
+        ("{ z: version a: version }", "\"z\"", "\"a\""),
+        (
+            "{ ...F b: version } fragment F on Query { serverTime }",
+            "\"serverTime\"",
+            "\"b\"",
+        ),
+    ] {
+        let text = app.post_json(&json!({ "query": query })).await.text();
+        let (Some(first_at), Some(second_at)) = (text.find(first), text.find(second)) else {
+            panic!("{query}: {text}");
+        };
+        assert!(first_at < second_at, "{query} answered {text}");
+        assert!(text.starts_with("{\"data\":"), "{text}");
+    }
+}

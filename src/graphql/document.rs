@@ -95,6 +95,87 @@ fn collect_fields<'a>(
     }
 }
 
+/// Puts the keys of every object of `data` in the order the operation selects them.
+///
+/// async-graphql resolves the fields of a query concurrently and answers them in the order they
+/// complete (async-graphql/async-graphql#612); the GraphQL spec asks for the order of the query,
+/// so that a client reading the response sees what it wrote. Keys follow their first
+/// appearance in the selection set, fragments in place.
+pub fn restore_order(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    data: &mut async_graphql::Value,
+) {
+    if let Ok(operation) = find_operation(document, operation_name) {
+        order(document, &[&operation.node.selection_set.node], data);
+    }
+}
+
+fn order(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut async_graphql::Value) {
+    match value {
+        async_graphql::Value::List(items) => {
+            for item in items {
+                order(document, sets, item);
+            }
+        }
+        async_graphql::Value::Object(map) => {
+            let mut keys: Vec<(&str, Vec<&SelectionSet>)> = Vec::new();
+            for set in sets {
+                response_keys(document, set, &mut Vec::new(), &mut keys);
+            }
+            let position = |key: &str| keys.iter().position(|(name, _)| *name == key);
+            map.sort_by(|a, _, b, _| position(a).cmp(&position(b)));
+            for (key, subsets) in &keys {
+                if !subsets.is_empty()
+                    && let Some(value) = map.get_mut(*key)
+                {
+                    order(document, subsets, value);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The response keys of `set` in order (fragments in place, each once), each with the
+/// selection sets of its fields.
+fn response_keys<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    visited: &mut Vec<&'a str>,
+    keys: &mut Vec<(&'a str, Vec<&'a SelectionSet>)>,
+) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                let key = field
+                    .alias
+                    .as_ref()
+                    .map_or(field.name.node.as_str(), |alias| alias.node.as_str());
+                let subset = &field.selection_set.node;
+                match keys.iter_mut().find(|(name, _)| *name == key) {
+                    Some((_, sets)) => sets.push(subset),
+                    None => keys.push((key, vec![subset])),
+                }
+            }
+            Selection::InlineFragment(fragment) => {
+                response_keys(document, &fragment.node.selection_set.node, visited, keys);
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if visited.contains(&name) {
+                    continue;
+                }
+                visited.push(name);
+                if let Some(fragment) = document.fragments.get(name) {
+                    response_keys(document, &fragment.node.selection_set.node, visited, keys);
+                }
+            }
+        }
+    }
+}
+
 fn find_operation<'a>(
     document: &'a ExecutableDocument,
     operation_name: Option<&str>,
@@ -201,6 +282,21 @@ fn nesting_exceeds(query: &str, max: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_follow_the_order_of_the_selection_sets() {
+        let document =
+            parse_query("{ b { y x ...F } a: c { ... on T { q p } } } fragment F on T { w }")
+                .expect("a document");
+        let mut data: async_graphql::Value =
+            serde_json::from_str(r#"{"a":[{"p":1,"q":2},{"q":3,"p":4}],"b":{"w":1,"x":2,"y":3}}"#)
+                .expect("a value");
+        restore_order(&document, None, &mut data);
+        assert_eq!(
+            serde_json::to_string(&data).expect("json"),
+            r#"{"b":{"y":3,"x":2,"w":1},"a":[{"q":2,"p":1},{"q":3,"p":4}]}"#
+        );
+    }
 
     #[test]
     fn nesting_ignores_strings_and_comments() {

@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use multer::{Constraints, Multipart, SizeLimit};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::auth::viewer::{Credential, authenticate};
 use crate::error::{AppError, ErrorCode};
@@ -561,21 +561,25 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
         }
     };
     let (mut request, polls) = request_data(request, &state.app, meta, viewer, credential);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.clone());
     }
+    let order = prepared.document.clone();
     request.set_parsed_query(prepared.document);
 
     let limit = state.app.config.settings.request_timeout;
     match tokio::time::timeout(limit, polls.around(state.api.execute(request))).await {
-        Ok(response) => graphql_response(
-            state,
-            started,
-            format,
-            operation,
-            response.errors,
-            Some(response.data),
-        ),
+        Ok(mut response) => {
+            document::restore_order(&order, params.operation_name.as_deref(), &mut response.data);
+            graphql_response(
+                state,
+                started,
+                format,
+                operation,
+                response.errors,
+                Some(response.data),
+            )
+        }
         Err(_) => {
             tracing::warn!(operation, "request timed out");
             refuse(
@@ -607,18 +611,26 @@ fn graphql_response(
         errors.iter().filter_map(error_code),
     );
     let request_error = data.is_none() || is_request_error(&errors);
-    let (status, body) = if request_error {
-        let status = match format {
-            Format::Json => StatusCode::OK,
-            Format::GraphqlResponseJson => StatusCode::BAD_REQUEST,
-        };
-        (status, json!({ "errors": errors }))
-    } else if errors.is_empty() {
-        (StatusCode::OK, json!({ "data": data }))
-    } else {
-        (StatusCode::OK, json!({ "data": data, "errors": errors }))
+    let status = match (request_error, format) {
+        (true, Format::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let body = ResponseBody {
+        data: if request_error { None } else { data.as_ref() },
+        errors: &errors,
     };
     json_response(status, format, &body)
+}
+
+/// A GraphQL response as sent: `data` (absent for a request refused as a whole), then `errors`
+/// when there are any. It is written straight from the executor's values, so the fields of
+/// `data` keep the order the query selected them in, as the GraphQL spec asks.
+#[derive(serde::Serialize)]
+pub(crate) struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    pub errors: &'a [ServerError],
 }
 
 /// Answers a request refused before it reached GraphQL (transport-level errors).
@@ -628,7 +640,12 @@ fn refuse(state: &HttpState, started: Instant, format: Format, refusal: Refusal)
         .app
         .metrics
         .observe("invalid", started.elapsed(), [refusal.code.as_str()]);
-    json_response(refusal.status, format, &json!({ "errors": [error] }))
+    let errors = [error];
+    let body = ResponseBody {
+        data: None,
+        errors: &errors,
+    };
+    json_response(refusal.status, format, &body)
 }
 
 fn not_acceptable(state: &HttpState, started: Instant) -> Response {
@@ -644,13 +661,19 @@ fn not_acceptable(state: &HttpState, started: Instant) -> Response {
     )
 }
 
-fn json_response(status: StatusCode, format: Format, body: &Value) -> Response {
-    (
-        status,
-        [(CONTENT_TYPE, format.content_type())],
-        body.to_string(),
-    )
-        .into_response()
+fn json_response(status: StatusCode, format: Format, body: &ResponseBody<'_>) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(CONTENT_TYPE, format.content_type())], bytes).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "a response could not be written");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(CONTENT_TYPE, format.content_type())],
+                r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#,
+            )
+                .into_response()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ use crate::graphql::codes::{error_code, is_request_error, with_code};
 use crate::graphql::context::request_data;
 use crate::graphql::document::{self, operation_label};
 use crate::http::HttpState;
+use crate::http::graphql::ResponseBody;
 use crate::http::request::RequestMeta;
 
 /// The only subprotocol spoken.
@@ -430,11 +431,11 @@ async fn run_operation(
         credential,
     } = context;
     let started = Instant::now();
-    let send = |message: Value| {
+    let send = |message: String| {
         let out = out.clone();
-        async move { out.send(Outgoing::Text(message.to_string())).await.is_ok() }
+        async move { out.send(Outgoing::Text(message)).await.is_ok() }
     };
-    let refuse = |errors: Vec<ServerError>| json!({ "type": "error", "id": id, "payload": errors });
+    let refuse = |errors: Vec<ServerError>| encode("error", &id, Some(errors));
 
     let prepared = match document::prepare(&payload.query, payload.operation_name.as_deref()) {
         Ok(prepared) => prepared,
@@ -463,9 +464,10 @@ async fn run_operation(
     let request = async_graphql::Request::new(payload.query)
         .variables(Variables::from_json(Value::Object(variables)));
     let (mut request, polls) = request_data(request, &state.app, meta, viewer, credential);
-    if let Some(name) = payload.operation_name {
-        request = request.operation_name(name);
+    if let Some(name) = &payload.operation_name {
+        request = request.operation_name(name.clone());
     }
+    let order = prepared.document.clone();
     request.set_parsed_query(prepared.document);
 
     // Queries and mutations keep the HTTP time limit; subscriptions run until completed.
@@ -493,7 +495,12 @@ async fn run_operation(
             },
             None => responses.next().await,
         };
-        let Some(response) = next else { break };
+        let Some(mut response) = next else { break };
+        document::restore_order(
+            &order,
+            payload.operation_name.as_deref(),
+            &mut response.data,
+        );
         if first && is_request_error(&response.errors) {
             observe(&state, operation, started, &response.errors);
             let _ = done.send(id.clone());
@@ -502,14 +509,43 @@ async fn run_operation(
         }
         first = false;
         errors_seen.extend(response.errors.iter().cloned());
-        let message = json!({ "type": "next", "id": id, "payload": response });
+        let message = encode(
+            "next",
+            &id,
+            Some(ResponseBody {
+                data: Some(&response.data),
+                errors: &response.errors,
+            }),
+        );
         if !send(message).await {
             return;
         }
     }
     observe(&state, operation, started, &errors_seen);
     let _ = done.send(id.clone());
-    send(json!({ "type": "complete", "id": id })).await;
+    send(encode::<()>("complete", &id, None)).await;
+}
+
+/// A message about an operation, as sent: its type, the operation's id and the payload, in
+/// that order, written straight from the executor's values (so `data` keeps the order of the
+/// query's fields).
+#[derive(serde::Serialize)]
+struct OperationMessage<'a, P> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<P>,
+}
+
+fn encode<P: serde::Serialize>(kind: &'static str, id: &str, payload: Option<P>) -> String {
+    serde_json::to_string(&OperationMessage { kind, id, payload }).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a message could not be written");
+        format!(
+            r#"{{"type":"error","id":{},"payload":[{{"message":"internal error","extensions":{{"code":"INTERNAL"}}}}]}}"#,
+            Value::from(id)
+        )
+    })
 }
 
 fn observe(state: &HttpState, operation: &str, started: Instant, errors: &[ServerError]) {
