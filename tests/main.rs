@@ -20,6 +20,7 @@ mod mail;
 mod migrations;
 mod profile;
 mod schema;
+mod timesheet_policies;
 mod timesheets;
 mod workforce;
 mod ws;

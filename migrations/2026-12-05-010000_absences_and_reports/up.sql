@@ -94,10 +94,10 @@ COMMENT ON COLUMN timesheet_exports.week IS 'The week exported (its Sunday).';
 COMMENT ON COLUMN timesheet_exports.at IS 'When.';
 
 -- The reports the system writes, each once per item: a no-show or late start per shift, a
--- missed clock-out per session.
+-- missed clock-out per session (a report whose item was deleted since leaves the index).
 CREATE UNIQUE INDEX timesheet_notes_system_report_once ON timesheet_notes
     (employee_id, week, coalesce(schedule_entry_id, 0), coalesce(work_session_id, 0), report_type)
-    WHERE author_id IS NULL AND kind = 'REPORT';
+    WHERE author_id IS NULL AND kind = 'REPORT' AND num_nonnulls(schedule_entry_id, work_session_id) = 1;
 
 -- Absences are locked with the finalized weeks they touch.
 CREATE FUNCTION rollcall_absence_locked(employee bigint, first_day date, last_day date) RETURNS boolean
@@ -119,18 +119,23 @@ CREATE TRIGGER absences_week_lock BEFORE INSERT OR UPDATE OR DELETE ON absences
 
 -- A holiday changes the weeks of everyone in the company.
 CREATE FUNCTION rollcall_refuse_finalized_holiday() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    row_ company_holidays := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 BEGIN
-    IF EXISTS (SELECT 1 FROM timesheets t JOIN employees e ON e.id = t.employee_id
-            WHERE e.company_id = row_.company_id AND t.status = 'FINALIZED'
-            AND t.week = rollcall_week_of(row_.date)) THEN
+    -- A renamed holiday stays on its day.
+    IF TG_OP = 'UPDATE' AND OLD.company_id = NEW.company_id AND OLD.date = NEW.date THEN
+        RETURN NEW;
+    END IF;
+    IF (TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM timesheets t JOIN employees e ON e.id = t.employee_id
+            WHERE e.company_id = OLD.company_id AND t.status = 'FINALIZED'
+            AND t.week = rollcall_week_of(OLD.date)))
+        OR (TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM timesheets t JOIN employees e ON e.id = t.employee_id
+            WHERE e.company_id = NEW.company_id AND t.status = 'FINALIZED'
+            AND t.week = rollcall_week_of(NEW.date))) THEN
         RAISE EXCEPTION 'the week is finalized' USING ERRCODE = 'check_violation', CONSTRAINT = 'week_finalized';
     END IF;
-    RETURN row_;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END $$;
 
-CREATE TRIGGER company_holidays_week_lock BEFORE INSERT OR DELETE ON company_holidays
+CREATE TRIGGER company_holidays_week_lock BEFORE INSERT OR UPDATE OR DELETE ON company_holidays
     FOR EACH ROW EXECUTE FUNCTION rollcall_refuse_finalized_holiday();
 
 -- Time credited to an employee besides the sessions worked, between two days: paid approved

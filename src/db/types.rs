@@ -51,9 +51,46 @@ macro_rules! id_newtype {
     };
 }
 
-/// Declares the diesel mapping of an enum stored as `text`, given each variant's SQL spelling.
+/// Declares the diesel mapping of an enum stored as `text`, given each variant's SQL spelling:
+/// `text_enum!(Source { Clock => "CLOCK", ... })` for an enum declared apart, or the whole
+/// declaration of a GraphQL enum stored as text, which gets the usual derives:
+///
+/// ```ignore
+/// text_enum! {
+///     /// Where a timesheet is in its workflow.
+///     pub enum TimesheetStatus {
+///         /// Being filled in.
+///         Draft = "DRAFT",
+///     }
+/// }
+/// ```
 #[macro_export]
 macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident = $text:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            async_graphql::Enum,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        $vis enum $name {
+            $($(#[$variant_meta])* $variant,)+
+        }
+
+        $crate::text_enum!($name { $($variant => $text),+ });
+    };
     ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         impl $name {
             /// The value as stored.

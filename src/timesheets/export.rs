@@ -1,5 +1,5 @@
 //! `GET /exports/timesheets.csv?companyId=…&week=YYYY-MM-DD`: a company's week as CSV, one row
-//! per employee (the active ones, and any with a sheet that week) and day, written or not.
+//! per active employee (by name) and day, written or not.
 //!
 //! The route authenticates as `/graphql` does (a bearer token; head managers and up, of their
 //! companies) and refuses with 401, 403, 404 or 400 and the usual JSON error body. The file is
@@ -31,7 +31,7 @@ use crate::workforce::queries::company_in;
 /// Where the export is served.
 pub const PATH: &str = "/exports/timesheets.csv";
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 11] = [
     "employee_id",
     "employee_name",
     "date",
@@ -41,6 +41,7 @@ const HEADER: [&str; 10] = [
     "break_minutes",
     "overtime_minutes",
     "absence_minutes",
+    "difference_minutes",
     "status",
 ];
 
@@ -108,7 +109,7 @@ async fn csv(
     company_in(&mut conn, scope, company)
         .await?
         .ok_or(AppError::NotFound("company"))?;
-    let employees = queries::export_employees(&mut conn, company, week).await?;
+    let employees = queries::export_employees(&mut conn, company).await?;
     let keys: Vec<SheetKey> = employees
         .iter()
         .map(|employee| SheetKey {
@@ -121,7 +122,14 @@ async fn csv(
         .into_iter()
         .map(|sheet| (sheet.key(), sheet.status))
         .collect();
-    let days = queries::days_of(&mut conn, &keys).await?;
+    let mut days = queries::days_of(&mut conn, &keys).await?;
+    // In the employees' order (by name), each week Sunday first.
+    let position: HashMap<_, _> = employees
+        .iter()
+        .enumerate()
+        .map(|(position, employee)| (employee.id, position))
+        .collect();
+    days.sort_by_key(|day| (position.get(&day.employee_id).copied(), day.date));
     queries::record_export(&mut conn, user, company, week).await?;
     let names: HashMap<_, _> = employees
         .iter()
@@ -151,6 +159,7 @@ async fn csv(
                 Cell::Number((totals.breaks + totals.auto_breaks).into()),
                 Cell::Number(totals.overtime.into()),
                 Cell::Number(totals.absence.into()),
+                Cell::Number(totals.difference.into()),
                 Cell::Text(status),
             ],
         );

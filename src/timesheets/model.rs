@@ -2,7 +2,7 @@
 //! reported on them, planned shifts, workflow steps, notes and daily totals; and what the
 //! violation of each constraint a client can run into means.
 
-use async_graphql::{Enum, ID};
+use async_graphql::ID;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamptz};
@@ -82,188 +82,87 @@ impl SheetKey {
     }
 }
 
-/// Where a timesheet is in its workflow.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum TimesheetStatus {
-    /// Being filled in (every week starts here).
-    Draft,
-    /// The employee submitted the hours.
-    HoursSubmitted,
-    /// A manager reviewed the hours.
-    HoursReviewed,
-    /// Finalized by a head manager: the week's entries, shifts and sessions are locked.
-    Finalized,
+text_enum! {
+    /// Where a timesheet is in its workflow.
+    pub enum TimesheetStatus {
+        /// Being filled in (every week starts here).
+        Draft = "DRAFT",
+        /// The employee submitted the hours.
+        HoursSubmitted = "HOURS_SUBMITTED",
+        /// A manager reviewed the hours.
+        HoursReviewed = "HOURS_REVIEWED",
+        /// Finalized by a head manager: the week's entries, shifts and sessions are locked.
+        Finalized = "FINALIZED",
+    }
 }
 
-text_enum!(TimesheetStatus {
-    Draft => "DRAFT",
-    HoursSubmitted => "HOURS_SUBMITTED",
-    HoursReviewed => "HOURS_REVIEWED",
-    Finalized => "FINALIZED",
-});
-
-/// Where reported hours came from.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum EntrySource {
-    /// Copied from a clocked work session (`importClockedTime`).
-    Clock,
-    /// Typed in.
-    Manual,
+text_enum! {
+    /// Where reported hours came from.
+    pub enum EntrySource {
+        /// Copied from a clocked work session (`importClockedTime`).
+        Clock = "CLOCK",
+        /// Typed in.
+        Manual = "MANUAL",
+    }
 }
 
-text_enum!(EntrySource {
-    Clock => "CLOCK",
-    Manual => "MANUAL",
-});
-
-/// A comment or an incident report.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum NoteKind {
-    /// A remark anyone who reads the sheet may add.
-    Comment,
-    /// An incident managers report; it must be resolved before the week is finalized.
-    Report,
+text_enum! {
+    /// A comment or an incident report.
+    pub enum NoteKind {
+        /// A remark anyone who reads the sheet may add.
+        Comment = "COMMENT",
+        /// An incident managers report; it must be resolved before the week is finalized.
+        Report = "REPORT",
+    }
 }
 
-text_enum!(NoteKind {
-    Comment => "COMMENT",
-    Report => "REPORT",
-});
-
-/// What an incident report is about.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum ReportType {
-    /// A planned shift nobody came to.
-    NoShow,
-    /// A shift started late.
-    Late,
-    /// A session left open too long.
-    MissedClockOut,
-    /// Anything else.
-    Other,
+text_enum! {
+    /// What an incident report is about.
+    pub enum ReportType {
+        /// A planned shift nobody came to.
+        NoShow = "NO_SHOW",
+        /// A shift started late.
+        Late = "LATE",
+        /// A session left open too long.
+        MissedClockOut = "MISSED_CLOCK_OUT",
+        /// Anything else.
+        Other = "OTHER",
+    }
 }
 
-text_enum!(ReportType {
-    NoShow => "NO_SHOW",
-    Late => "LATE",
-    MissedClockOut => "MISSED_CLOCK_OUT",
-    Other => "OTHER",
-});
-
-/// A step of the workflow.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum TransitionAction {
-    /// The hours were submitted.
-    SubmitHours,
-    /// A manager reviewed the hours.
-    ReviewHours,
-    /// A manager sent the hours back to DRAFT.
-    RejectHours,
-    /// The schedule was submitted (and locked).
-    SubmitSchedule,
-    /// The schedule was withdrawn for changes.
-    WithdrawSchedule,
-    /// The week was finalized.
-    Finalize,
-    /// A finalized week was reopened for corrections.
-    Reopen,
+text_enum! {
+    /// A step of the workflow.
+    pub enum TransitionAction {
+        /// The hours were submitted.
+        SubmitHours = "SUBMIT_HOURS",
+        /// A manager reviewed the hours.
+        ReviewHours = "REVIEW_HOURS",
+        /// A manager sent the hours back to DRAFT.
+        RejectHours = "REJECT_HOURS",
+        /// The schedule was submitted (and locked).
+        SubmitSchedule = "SUBMIT_SCHEDULE",
+        /// The schedule was withdrawn for changes.
+        WithdrawSchedule = "WITHDRAW_SCHEDULE",
+        /// The week was finalized.
+        Finalize = "FINALIZE",
+        /// A finalized week was reopened for corrections.
+        Reopen = "REOPEN",
+    }
 }
 
-text_enum!(TransitionAction {
-    SubmitHours => "SUBMIT_HOURS",
-    ReviewHours => "REVIEW_HOURS",
-    RejectHours => "REJECT_HOURS",
-    SubmitSchedule => "SUBMIT_SCHEDULE",
-    WithdrawSchedule => "WITHDRAW_SCHEDULE",
-    Finalize => "FINALIZE",
-    Reopen => "REOPEN",
-});
-
-/// What an absence is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum AbsenceKind {
-    /// Time off (paid when approved, unless said otherwise).
-    Vacation,
-    /// Sick leave (paid when approved, unless said otherwise).
-    Sick,
-    /// A personal holiday (paid when approved, unless said otherwise).
-    Holiday,
-    /// Anything else (unpaid when approved, unless said otherwise).
-    Other,
+text_enum! {
+    /// What an absence is.
+    pub enum AbsenceKind {
+        /// Time off (paid when approved, unless said otherwise).
+        Vacation = "VACATION",
+        /// Sick leave (paid when approved, unless said otherwise).
+        Sick = "SICK",
+        /// A personal holiday (paid when approved, unless said otherwise).
+        Holiday = "HOLIDAY",
+        /// Anything else (unpaid when approved, unless said otherwise).
+        Other = "OTHER",
+    }
 }
-
-text_enum!(AbsenceKind {
-    Vacation => "VACATION",
-    Sick => "SICK",
-    Holiday => "HOLIDAY",
-    Other => "OTHER",
-});
 
 impl AbsenceKind {
     /// Whether an absence of this kind is paid when approved without saying.
@@ -272,33 +171,17 @@ impl AbsenceKind {
     }
 }
 
-/// Where an absence request stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Enum,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-pub enum AbsenceStatus {
-    /// Waiting for a manager; the requester may still cancel it.
-    Pending,
-    /// Approved: it counts.
-    Approved,
-    /// Rejected.
-    Rejected,
+text_enum! {
+    /// Where an absence request stands.
+    pub enum AbsenceStatus {
+        /// Waiting for a manager; the requester may still cancel it.
+        Pending = "PENDING",
+        /// Approved: it counts.
+        Approved = "APPROVED",
+        /// Rejected.
+        Rejected = "REJECTED",
+    }
 }
-
-text_enum!(AbsenceStatus {
-    Pending => "PENDING",
-    Approved => "APPROVED",
-    Rejected => "REJECTED",
-});
 
 /// An absence, as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -518,8 +518,8 @@ pub async fn days_of(
              ::integer AS breaks, \
            EXISTS (SELECT 1 FROM timesheet_entries x WHERE x.employee_id = d.employee_id \
              AND x.week = d.week AND x.date = d.date AND x.break_minutes > 0) AS break_stated, \
-           coalesce((SELECT floor(sum(extract(epoch FROM coalesce(s.ended_at, now()) \
-               - s.started_at)) / 60) \
+           coalesce((SELECT floor(sum(extract(epoch FROM greatest(coalesce(s.ended_at, now()) \
+               - s.started_at, interval '0'))) / 60) \
              FROM work_sessions s WHERE s.employee_id = d.employee_id \
              AND s.started_at >= d.date::timestamp AT TIME ZONE d.zone \
              AND s.started_at < (d.date + 1)::timestamp AT TIME ZONE d.zone), 0)::integer \
@@ -1105,22 +1105,14 @@ pub async fn report_missed_clock_outs(
 
 // The export --------------------------------------------------------------------------------
 
-/// The active employees of `company` (and those with a sheet in `week`), by name.
+/// The active employees of `company`, by name.
 pub async fn export_employees(
     conn: &mut AsyncPgConnection,
     company: CompanyId,
-    week: NaiveDate,
 ) -> QueryResult<Vec<crate::workforce::model::Employee>> {
-    use crate::db::schema::timesheets;
     employees::table
         .filter(employees::company_id.eq(company))
-        .filter(
-            employees::active.or(employees::id.eq_any(
-                timesheets::table
-                    .filter(timesheets::week.eq(week))
-                    .select(timesheets::employee_id),
-            )),
-        )
+        .filter(employees::active)
         .order((employees::name.asc(), employees::id.asc()))
         .select(crate::workforce::model::Employee::as_select())
         .load(conn)

@@ -1,10 +1,15 @@
 //! The output types of the timesheets area: sheets, their entries, shifts, sessions, notes,
 //! workflow steps and totals.
 
+use std::hash::Hash;
+
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use crate::auth::identity::User;
+use crate::error::SharedError;
 use crate::graphql::ContextExt;
+use crate::graphql::loaders::Loaders;
 use crate::graphql::scalars::{Date, DateTime, LocalTime};
 use crate::timesheets::loaders::{
     DaysOf, EntriesOf, NotesOf, ShiftsOf, TimeEntriesOf, TransitionsOf,
@@ -15,6 +20,16 @@ use crate::timesheets::model::{
 };
 use crate::workforce::model::{Employee, WorkSession};
 use crate::workforce::resolvers::types::load_user;
+
+/// The rows a sheet relation's loader finds for `key` (none when it finds nothing).
+async fn rows<K, V>(ctx: &Context<'_>, key: K) -> Result<Vec<V>>
+where
+    Loaders: Loader<K, Value = Vec<V>, Error = SharedError>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    Ok(ctx.loader().load_one(key).await?.unwrap_or_default())
+}
 
 /// Minutes between two instants (elapsed time, whatever the wall clock did), rounded down.
 fn minutes(from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>) -> i32 {
@@ -124,66 +139,38 @@ impl Timesheet {
 
     /// The hours reported for the week, in order of start.
     async fn entries(&self, ctx: &Context<'_>) -> Result<Vec<TimesheetEntry>> {
-        Ok(ctx
-            .loader()
-            .load_one(EntriesOf(self.key()))
-            .await?
-            .unwrap_or_default())
+        rows(ctx, EntriesOf(self.key())).await
     }
 
     /// The shifts planned for the week, in order of start.
     async fn schedule(&self, ctx: &Context<'_>) -> Result<Vec<ScheduleEntry>> {
-        Ok(ctx
-            .loader()
-            .load_one(ShiftsOf(self.key()))
-            .await?
-            .unwrap_or_default())
+        rows(ctx, ShiftsOf(self.key())).await
     }
 
     /// The time clocked: the work sessions started in the week, in order of start.
     async fn time_entries(&self, ctx: &Context<'_>) -> Result<Vec<TimeEntry>> {
-        Ok(ctx
-            .loader()
-            .load_one(TimeEntriesOf(self.key()))
-            .await?
-            .unwrap_or_default())
+        rows(ctx, TimeEntriesOf(self.key())).await
     }
 
     /// Comments and reports on the week or its items, oldest first.
     async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<Note>> {
-        Ok(ctx
-            .loader()
-            .load_one(NotesOf(self.key()))
-            .await?
-            .unwrap_or_default())
+        rows(ctx, NotesOf(self.key())).await
     }
 
     /// Every step of the workflow, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<Transition>> {
-        Ok(ctx
-            .loader()
-            .load_one(TransitionsOf(self.key()))
-            .await?
-            .unwrap_or_default())
+        rows(ctx, TransitionsOf(self.key())).await
     }
 
     /// The week's seven days, Sunday first, with their totals.
     async fn days(&self, ctx: &Context<'_>) -> Result<Vec<TimesheetDay>> {
-        let days = ctx
-            .loader()
-            .load_one(DaysOf(self.key()))
-            .await?
-            .unwrap_or_default();
+        let days = rows(ctx, DaysOf(self.key())).await?;
         Ok(days.into_iter().map(TimesheetDay).collect())
     }
 
     /// The week's totals: the sums of its days.
     async fn totals(&self, ctx: &Context<'_>) -> Result<TimesheetTotals> {
-        let days = ctx
-            .loader()
-            .load_one(DaysOf(self.key()))
-            .await?
-            .unwrap_or_default();
+        let days = rows(ctx, DaysOf(self.key())).await?;
         Ok(Totals::week(&days).into())
     }
 }
