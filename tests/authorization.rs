@@ -445,6 +445,11 @@ const ROWS: &[Row] = &[
         query: r#"mutation { setCompanyHolidays(companyId: "999999", year: 2026, holidays: []) { date } }"#,
         expected: "UFFFF✓✓✓",
     },
+    Row {
+        operation: "`GET /exports/timesheets.csv`",
+        query: "GET /exports/timesheets.csv?companyId=999999&week=2026-11-29",
+        expected: "UFFFF✓✓✓",
+    },
 ];
 
 /// The accounts of levels 1 to 7.
@@ -473,6 +478,23 @@ fn outcome(body: &Value) -> char {
         }
     }
     '✓'
+}
+
+/// ✓, U or F for a route outside GraphQL (`GET <uri>` rows): 401 is U, 403 is F, anything else
+/// (the route's own answer, NOT_FOUND for a company out of reach) ✓.
+async fn http_outcome(app: &TestApp, uri: &str, viewer: Option<&TestUser>) -> char {
+    let mut request = axum::http::Request::get(uri);
+    if let Some(user) = viewer {
+        request = request.header("authorization", format!("Bearer {}", user.access));
+    }
+    let response = app
+        .send(request.body(axum::body::Body::empty()).expect("a request"))
+        .await;
+    match response.status.as_u16() {
+        401 => 'U',
+        403 => 'F',
+        _ => '✓',
+    }
 }
 
 /// The table as the README shows it.
@@ -527,6 +549,10 @@ async fn every_operation_at_every_level() {
                 "target": target_id,
                 "own": own,
             });
+            if let Some(uri) = row.query.strip_prefix("GET ") {
+                got.push(http_outcome(&app, uri, viewer.as_ref()).await);
+                continue;
+            }
             let body = match &viewer {
                 Some(user) => app.gql_as(user, row.query, variables).await,
                 None => app.gql(row.query, variables).await,
