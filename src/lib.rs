@@ -5,6 +5,7 @@
 //! `system`) over the shared layers (`http`, `graphql`, `auth`, `db`, `events`, `mail`, `error`,
 //! `config`), which never import an area.
 
+pub mod academy;
 pub mod accounts;
 pub mod app;
 pub mod auth;

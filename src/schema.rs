@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use axum::Router;
 
+use crate::academy::resolvers::{AcademyMutation, AcademyQuery};
 use crate::accounts::resolvers::{AccountsMutation, AccountsQuery};
 use crate::app::{self, App};
 use crate::graphql::{self, Api};
@@ -17,15 +18,26 @@ use crate::system::resolvers::{SystemQuery, SystemSubscription};
 use crate::timesheets::resolvers::live::TimesheetsSubscription;
 use crate::timesheets::resolvers::{TimesheetsMutation, TimesheetsQuery};
 use crate::workforce::resolvers::{WorkforceMutation, WorkforceQuery, WorkforceSubscription};
-use crate::{accounts, system, timesheets, workforce};
+use crate::{academy, accounts, system, timesheets, workforce};
 
 /// Every query field, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct Query(SystemQuery, AccountsQuery, WorkforceQuery, TimesheetsQuery);
+pub struct Query(
+    SystemQuery,
+    AccountsQuery,
+    WorkforceQuery,
+    TimesheetsQuery,
+    AcademyQuery,
+);
 
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountsMutation, WorkforceMutation, TimesheetsMutation);
+pub struct Mutation(
+    AccountsMutation,
+    WorkforceMutation,
+    TimesheetsMutation,
+    AcademyMutation,
+);
 
 /// Every subscription, merged from the areas. Subscriptions are served over WebSocket at
 /// `/graphql/ws` (graphql-transport-ws).
@@ -40,7 +52,10 @@ pub struct Subscription(
 pub type RollcallSchema = Schema<Query, Mutation, Subscription>;
 
 /// Root fields anyone may call, from every area.
-const PUBLIC_OPERATIONS: &[&[&str]] = &[accounts::resolvers::PUBLIC_OPERATIONS];
+const PUBLIC_OPERATIONS: &[&[&str]] = &[
+    accounts::resolvers::PUBLIC_OPERATIONS,
+    academy::resolvers::PUBLIC_OPERATIONS,
+];
 
 /// Root fields a kiosk token may call, from every area.
 const KIOSK_OPERATIONS: &[&[&str]] = &[

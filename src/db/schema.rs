@@ -199,6 +199,56 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// An account's favourite groups (at most 100), in its order.
+    favorite_groups (user_id, group_id) {
+        /// The account.
+        user_id -> Int8,
+        /// The group.
+        group_id -> Int8,
+        /// Its place in the account's list.
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    /// An account's favourite lessons (at most 100), in its order.
+    favorite_lessons (user_id, lesson_id) {
+        /// The account.
+        user_id -> Int8,
+        /// The lesson.
+        lesson_id -> Int8,
+        /// Its place in the account's list.
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    /// Classes of a location, taught by a coach.
+    groups (id) {
+        /// The group id.
+        id -> Int8,
+        /// Where it meets.
+        location_id -> Int8,
+        /// Its coach: an employee of the location's company.
+        coach_id -> Nullable<Int8>,
+        /// Display name.
+        name -> Text,
+        /// How many clients a lesson takes.
+        capacity -> Int4,
+        /// Its level, as text (e.g. Beginners).
+        level -> Nullable<Text>,
+        /// When it meets, as text (e.g. Mondays 18:00).
+        schedule -> Nullable<Text>,
+        /// False once closed: only its company's managers still see it.
+        active -> Bool,
+        /// When the group was created.
+        created_at -> Timestamptz,
+        /// When the group last changed.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     /// What kiosks did: clocks (kind set) and wrong PINs (kind NULL), for repeats and the PIN limit.
     kiosk_clocks (id) {
         /// The record id.
@@ -239,6 +289,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A group's meetings; a coach is never in two at once.
+    lessons (id) {
+        /// The lesson id.
+        id -> Int8,
+        /// The group.
+        group_id -> Int8,
+        /// Who teaches it (the group's coach unless said otherwise).
+        coach_id -> Nullable<Int8>,
+        /// When it starts (made from a local time in the location's zone).
+        starts_at -> Timestamptz,
+        /// When it ends.
+        ends_at -> Timestamptz,
+        /// What it is about.
+        topic -> Nullable<Text>,
+        /// When it was cancelled (for good); NULL while it takes place.
+        cancelled_at -> Nullable<Timestamptz>,
+        /// Why it was cancelled.
+        cancel_reason -> Nullable<Text>,
+        /// When the lesson was planned.
+        created_at -> Timestamptz,
+        /// When the lesson last changed.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     /// Events for live subscriptions, as announced on channel rollcall_live; read back after a lost listener; pruned after 7 days.
     live_events (id) {
         /// The event id (not in commit order).
@@ -255,6 +331,28 @@ diesel::table! {
         payload -> Jsonb,
         /// When the event was written (wall clock).
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Where a company's groups meet, each in its time zone.
+    locations (id) {
+        /// The location id.
+        id -> Int8,
+        /// The company.
+        company_id -> Int8,
+        /// Display name.
+        name -> Text,
+        /// Postal address, if any.
+        address -> Nullable<Text>,
+        /// IANA time zone of its lessons' local times.
+        time_zone -> Text,
+        /// False once closed: only its company's managers still see it.
+        active -> Bool,
+        /// When the location was created.
+        created_at -> Timestamptz,
+        /// When the location last changed.
+        updated_at -> Timestamptz,
     }
 }
 
@@ -295,6 +393,32 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         /// Why the last attempt failed.
         last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// What a company sells: subscriptions of so many lessons (or unlimited) for so many days.
+    prices (id) {
+        /// The price id.
+        id -> Int8,
+        /// The company.
+        company_id -> Int8,
+        /// Display name, e.g. 10 lessons.
+        name -> Text,
+        /// The amount in the currency's minor units (cents).
+        amount_minor -> Int8,
+        /// ISO 4217 currency code.
+        currency -> Text,
+        /// Lessons a subscription sold at this price includes; NULL for unlimited.
+        lessons_included -> Nullable<Int4>,
+        /// How many days such a subscription is valid.
+        validity_days -> Int4,
+        /// False once no longer sold.
+        active -> Bool,
+        /// When the price was created.
+        created_at -> Timestamptz,
+        /// When the price last changed.
+        updated_at -> Timestamptz,
     }
 }
 
@@ -642,11 +766,21 @@ diesel::joinable!(company_members -> companies (company_id));
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(employees -> companies (company_id));
+diesel::joinable!(favorite_groups -> groups (group_id));
+diesel::joinable!(favorite_groups -> users (user_id));
+diesel::joinable!(favorite_lessons -> lessons (lesson_id));
+diesel::joinable!(favorite_lessons -> users (user_id));
+diesel::joinable!(groups -> employees (coach_id));
+diesel::joinable!(groups -> locations (location_id));
 diesel::joinable!(kiosk_clocks -> employees (employee_id));
 diesel::joinable!(kiosk_clocks -> kiosks (kiosk_id));
 diesel::joinable!(kiosks -> companies (company_id));
 diesel::joinable!(kiosks -> users (created_by));
+diesel::joinable!(lessons -> employees (coach_id));
+diesel::joinable!(lessons -> groups (group_id));
+diesel::joinable!(locations -> companies (company_id));
 diesel::joinable!(login_failures -> users (user_id));
+diesel::joinable!(prices -> companies (company_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(schedule_entries -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
@@ -675,11 +809,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     company_members,
     email_tokens,
     employees,
+    favorite_groups,
+    favorite_lessons,
+    groups,
     kiosk_clocks,
     kiosks,
+    lessons,
     live_events,
+    locations,
     login_failures,
     outbox_mails,
+    prices,
     refresh_tokens,
     role_changes,
     schedule_entries,

@@ -25,7 +25,7 @@ use crate::workforce::model::{
 };
 
 /// The companies `user` is a member of, as a subquery.
-fn companies_of(user: UserId) -> company_members::BoxedQuery<'static, Pg, BigInt> {
+pub fn companies_of(user: UserId) -> company_members::BoxedQuery<'static, Pg, BigInt> {
     company_members::table
         .filter(company_members::user_id.eq(user))
         .select(company_members::company_id)

@@ -4,17 +4,40 @@
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::Utc;
 
+use crate::academy::resolvers::favorites::favorites_of;
+use crate::academy::resolvers::types::Favorites;
 use crate::accounts::loaders::{LiveSessionsOf, SharesCompany};
 use crate::accounts::model::{AuthEventRow, RoleChangeRow};
 use crate::accounts::service::avatar;
 use crate::accounts::service::identity::SignIn;
 use crate::auth::guards::{Level, MinLevel, SelfOr};
-use crate::auth::identity::{AccountStatus, Role, Session, User};
+use crate::auth::identity::{AccountStatus, Role, Session, User, UserId};
 use crate::auth::scope::Scope;
+use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::DateTime;
 use crate::workforce::loaders::{CompaniesOf, EmployeesOf};
 use crate::workforce::model::{Company, Employee};
+
+/// Whether the viewer reaches `account`'s own details: its own, those of the members of its
+/// companies (managers and head managers), anyone's (owners and admins).
+async fn reached(ctx: &Context<'_>, account: UserId) -> Result<bool> {
+    Ok(match Scope::of_staff(ctx.viewer())? {
+        Scope::All => true,
+        Scope::Own(user) => user == account,
+        Scope::Companies(user) => {
+            user == account
+                || ctx
+                    .loader()
+                    .load_one(SharesCompany {
+                        viewer: user,
+                        user: account,
+                    })
+                    .await?
+                    .is_some()
+        }
+    })
+}
 
 /// A new access token and refresh token, and the session they belong to.
 pub struct AuthPayload(pub SignIn);
@@ -75,22 +98,7 @@ impl User {
     /// of their companies (null for others); for owners and admins, of anyone.
     #[graphql(guard = "SelfOr { user: self.id, level: Level::Manager }")]
     async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        let viewer = ctx.viewer();
-        let visible = match Scope::of_staff(viewer)? {
-            Scope::All => true,
-            Scope::Own(user) => user == self.id,
-            Scope::Companies(user) => {
-                user == self.id
-                    || ctx
-                        .loader()
-                        .load_one(SharesCompany {
-                            viewer: user,
-                            user: self.id,
-                        })
-                        .await?
-                        .is_some()
-            }
-        };
+        let visible = reached(ctx, self.id).await?;
         Ok(self.email.as_deref().filter(|_| visible))
     }
 
@@ -132,6 +140,17 @@ impl User {
             })
             .await?
             .unwrap_or_default())
+    }
+
+    /// The account's favourite groups and lessons that you may see, in its order: your own,
+    /// or (managers and up) those of the members of your companies.
+    #[graphql(guard = "SelfOr { user: self.id, level: Level::Manager }")]
+    async fn favorites(&self, ctx: &Context<'_>) -> Result<Favorites> {
+        let visible = reached(ctx, self.id).await?;
+        if !visible {
+            return Err(AppError::NotFound("user").into());
+        }
+        favorites_of(ctx, self.id).await
     }
 
     /// The account's employee records that you may see.

@@ -1,0 +1,19 @@
+//! The GraphQL side of the academy: its roots (merged into [`AcademyQuery`] and
+//! [`AcademyMutation`]) and output types.
+
+pub mod favorites;
+pub mod timetable;
+pub mod types;
+
+use async_graphql::MergedObject;
+
+/// Root fields of this area anyone may call.
+pub const PUBLIC_OPERATIONS: &[&str] = &["prices"];
+
+/// The queries of the academy.
+#[derive(MergedObject, Default)]
+pub struct AcademyQuery(timetable::TimetableQuery, favorites::FavoritesQuery);
+
+/// The mutations of the academy.
+#[derive(MergedObject, Default)]
+pub struct AcademyMutation(timetable::TimetableMutation, favorites::FavoritesMutation);

@@ -1,0 +1,29 @@
+//! The steps of each academy operation: checks, one transaction over the queries. Nothing here
+//! knows GraphQL.
+
+pub mod favorites;
+pub mod prices;
+pub mod timetable;
+
+use crate::error::{AppError, AppResult};
+
+/// An optional text: trimmed, at most `max` characters; blank clears it.
+fn optional_text(field: &str, text: Option<String>, max: usize) -> AppResult<Option<String>> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) if text.chars().count() > max => Err(AppError::bad_input(
+            field,
+            format!("at most {max} characters"),
+        )),
+        Some(text) => Ok(Some(text.to_owned())),
+    }
+}
+
+/// A name: trimmed, 1 to 200 characters.
+fn name(field: &str, text: &str) -> AppResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 200 {
+        return Err(AppError::bad_input(field, "1 to 200 characters"));
+    }
+    Ok(text.to_owned())
+}
