@@ -450,6 +450,106 @@ const ROWS: &[Row] = &[
         query: "GET /exports/timesheets.csv?companyId=999999&week=2026-11-29",
         expected: "UFFFF✓✓✓",
     },
+    Row {
+        operation: "`locations`",
+        query: r#"{ locations { nodes { id } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`location`",
+        query: r#"{ location(id: "999999") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`groups`",
+        query: r#"{ groups { nodes { id } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`group`",
+        query: r#"{ group(id: "999999") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`lessons`",
+        query: r#"{ lessons { nodes { id } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`lesson`",
+        query: r#"{ lesson(id: "999999") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`prices`",
+        query: r#"{ prices { nodes { id } } }"#,
+        expected: "✓✓✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`createLocation`",
+        query: r#"mutation { createLocation(input: {companyId: "999999", name: "Hall", timeZone: "UTC"}) { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`updateLocation`",
+        query: r#"mutation { updateLocation(id: "999999", input: {name: "Hall"}) { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`createPrice`",
+        query: r#"mutation { createPrice(input: {companyId: "999999", name: "Ten", amount: {amount: "10", currency: "EUR"}, validityDays: 30}) { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`updatePrice`",
+        query: r#"mutation { updatePrice(id: "999999", input: {name: "Ten"}) { id } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`createGroup`",
+        query: r#"mutation { createGroup(input: {locationId: "999999", name: "Yoga", capacity: 10}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateGroup`",
+        query: r#"mutation { updateGroup(id: "999999", input: {name: "Yoga"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`createLesson`",
+        query: r#"mutation { createLesson(input: {groupId: "999999", date: "2026-12-07", start: "18:00", end: "19:00"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`createLessons`",
+        query: r#"mutation { createLessons(groupId: "999999", weekly: [{weekday: MONDAY, start: "18:00", end: "19:00"}], from: "2026-12-07", to: "2026-12-14") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateLesson`",
+        query: r#"mutation { updateLesson(id: "999999", input: {topic: "x"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`cancelLesson`",
+        query: r#"mutation { cancelLesson(id: "999999") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`myFavorites`",
+        query: r#"{ myFavorites { groups { id } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`setFavorites`",
+        query: r#"mutation { setFavorites(groupIds: [], lessonIds: []) { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`User.favorites` (own account)",
+        query: r#"{ me { favorites { groups { id } } } }"#,
+        expected: "✓F✓✓✓✓✓✓",
+    },
 ];
 
 /// The accounts of levels 1 to 7.

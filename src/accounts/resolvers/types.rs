@@ -144,7 +144,7 @@ impl User {
 
     /// The account's favourite groups and lessons that you may see, in its order: your own,
     /// or (managers and up) those of the members of your companies.
-    #[graphql(guard = "SelfOr { user: self.id, level: Level::Manager }")]
+    #[graphql(guard = "MinLevel(Level::User).and(SelfOr { user: self.id, level: Level::Manager })")]
     async fn favorites(&self, ctx: &Context<'_>) -> Result<Favorites> {
         let visible = reached(ctx, self.id).await?;
         if !visible {
