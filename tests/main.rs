@@ -2,6 +2,7 @@
 
 mod common;
 
+mod academy;
 mod admin;
 mod architecture;
 mod audit;

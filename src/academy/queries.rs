@@ -159,8 +159,13 @@ impl PriceOrder {
 
 // Locations ---------------------------------------------------------------------------------
 
-fn filtered_locations(reach: Reach, filter: &TimetableFilter) -> locations::BoxedQuery<'static, Pg> {
-    let mut query = locations::table.filter(location_visible(reach)).into_boxed();
+fn filtered_locations(
+    reach: Reach,
+    filter: &TimetableFilter,
+) -> locations::BoxedQuery<'static, Pg> {
+    let mut query = locations::table
+        .filter(location_visible(reach))
+        .into_boxed();
     if let Some(company) = filter.company {
         query = query.filter(locations::company_id.eq(company));
     }

@@ -6,8 +6,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 
 use crate::academy::model::{
-    Group, GroupId, GroupOrder, Lesson, LessonId, LessonOrder, Location, LocationId,
-    LocationOrder, Price, PriceId, PriceOrder, TimetableFilter,
+    Group, GroupId, GroupOrder, Lesson, LessonId, LessonOrder, Location, LocationId, LocationOrder,
+    Price, PriceId, PriceOrder, TimetableFilter,
 };
 use crate::academy::queries::{self, LocalLesson, Reach};
 use crate::academy::service::prices::{self, PriceInput};
@@ -282,8 +282,8 @@ impl TimetableQuery {
             .pop())
     }
 
-    /// Prices: anyone sees the active ones; managers and up also their companies' others,
-    /// owners and admins all. 20 a page by default, at most 100.
+    /// Prices: anyone sees the active ones, without signing in; head managers also their
+    /// companies' others, owners and admins all. 20 a page by default, at most 100.
     #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn prices(
@@ -300,10 +300,9 @@ impl TimetableQuery {
         let order = PriceOrder::from(order_by.unwrap_or_default());
         let keyset = order.keyset();
         let page = page_args(first, after, last, before).page_in(&keyset)?;
+        // Inactive prices are for head managers and up (of their companies).
         let viewer = ctx.viewer();
-        let scope = viewer
-            .get()
-            .is_some()
+        let scope = (viewer.level() >= Level::HeadManager)
             .then(|| Scope::of_staff(viewer))
             .transpose()?;
         let (reach, filter) = (Reach::of(scope), filter_of(filter)?);

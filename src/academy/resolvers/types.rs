@@ -10,7 +10,7 @@ use crate::academy::queries::LessonWindow;
 use crate::graphql::ContextExt;
 use crate::graphql::pagination::{ListConnection, PageArgs, SortKey, SortValue, TotalCount};
 use crate::graphql::scalars::DateTime;
-use crate::workforce::model::{Company, Employee};
+use crate::workforce::model::{Company, Employee, EmployeeId};
 
 /// An amount of money: a decimal string with exactly the currency's decimals (ISO 4217), so
 /// that no amount overflows or rounds.
@@ -29,6 +29,29 @@ impl Money {
             amount: money::format(minor, currency),
             currency: currency.to_owned(),
         }
+    }
+}
+
+/// Who teaches a group or a lesson, as the timetable shows them: an employee's id and name
+/// only (the employee's record itself is the workforce's, within its scope).
+#[derive(SimpleObject)]
+pub struct Coach {
+    /// The employee id (for `employee(id)`, where you may see it).
+    pub id: ID,
+    /// The coach's name; null once the employee was erased.
+    pub name: Option<String>,
+}
+
+impl Coach {
+    async fn load(ctx: &Context<'_>, coach: Option<EmployeeId>) -> Result<Option<Self>> {
+        let Some(coach) = coach else {
+            return Ok(None);
+        };
+        let employee: Option<Employee> = ctx.loader().load_one(coach).await?;
+        Ok(employee.map(|employee| Self {
+            id: employee.id.into(),
+            name: employee.name,
+        }))
     }
 }
 
@@ -80,11 +103,8 @@ impl Group {
     }
 
     /// Its coach, if any.
-    async fn coach(&self, ctx: &Context<'_>) -> Result<Option<Employee>> {
-        match self.coach_id {
-            Some(coach) => Ok(ctx.loader().load_one(coach).await?),
-            None => Ok(None),
-        }
+    async fn coach(&self, ctx: &Context<'_>) -> Result<Option<Coach>> {
+        Coach::load(ctx, self.coach_id).await
     }
 
     /// Display name.
@@ -179,11 +199,8 @@ impl Lesson {
     }
 
     /// Who teaches it.
-    async fn coach(&self, ctx: &Context<'_>) -> Result<Option<Employee>> {
-        match self.coach_id {
-            Some(coach) => Ok(ctx.loader().load_one(coach).await?),
-            None => Ok(None),
-        }
+    async fn coach(&self, ctx: &Context<'_>) -> Result<Option<Coach>> {
+        Coach::load(ctx, self.coach_id).await
     }
 
     /// When it starts.

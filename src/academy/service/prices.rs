@@ -83,7 +83,11 @@ pub async fn create(
 pub async fn update(app: &App, scope: Scope, id: PriceId, input: PriceInput) -> AppResult<Price> {
     let amount = amount(input.amount)?;
     let changes = PriceChanges {
-        name: input.name.as_deref().map(|text| name("name", text)).transpose()?,
+        name: input
+            .name
+            .as_deref()
+            .map(|text| name("name", text))
+            .transpose()?,
         amount_minor: amount.as_ref().map(|(minor, _)| *minor),
         currency: amount.map(|(_, currency)| currency),
         lessons_included: check_lessons(input.lessons_included)?,

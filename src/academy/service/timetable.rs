@@ -60,7 +60,11 @@ pub async fn update_location(
     input: LocationInput,
 ) -> AppResult<Location> {
     let changes = LocationChanges {
-        name: input.name.as_deref().map(|text| name("name", text)).transpose()?,
+        name: input
+            .name
+            .as_deref()
+            .map(|text| name("name", text))
+            .transpose()?,
         address: input
             .address
             .map(|address| optional_text("address", address, 500))
@@ -153,7 +157,11 @@ pub async fn update_group(
 ) -> AppResult<Group> {
     let changes = GroupChanges {
         coach_id: input.coach,
-        name: input.name.as_deref().map(|text| name("name", text)).transpose()?,
+        name: input
+            .name
+            .as_deref()
+            .map(|text| name("name", text))
+            .transpose()?,
         capacity: check_capacity(input.capacity)?,
         level: input
             .level
@@ -191,7 +199,10 @@ pub fn weekly_lessons(
     to: NaiveDate,
 ) -> AppResult<Vec<LocalLesson>> {
     if to < from {
-        return Err(AppError::bad_input("to", "the range ends on or after it starts"));
+        return Err(AppError::bad_input(
+            "to",
+            "the range ends on or after it starts",
+        ));
     }
     let mut planned = Vec::new();
     let mut day = from;
