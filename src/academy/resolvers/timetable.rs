@@ -459,16 +459,8 @@ pub struct UpdatePriceInput {
     pub active: Option<bool>,
 }
 
-fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(value) => Some(Some(value)),
-    }
-}
-
 fn coach(value: MaybeUndefined<ID>) -> AppResult<Option<Option<EmployeeId>>> {
-    maybe(value)
+    Option::<Option<ID>>::from(value)
         .map(|coach| {
             coach
                 .map(|id| EmployeeId::parse("coachId", &id))
@@ -513,7 +505,7 @@ impl TimetableMutation {
         let scope = Scope::of_staff(ctx.viewer())?;
         let changes = LocationInput {
             name: input.name,
-            address: maybe(input.address),
+            address: input.address.into(),
             time_zone: input.time_zone,
             active: input.active,
         };
@@ -559,8 +551,8 @@ impl TimetableMutation {
             coach: coach(input.coach_id)?,
             name: input.name,
             capacity: input.capacity,
-            level: maybe(input.level),
-            schedule: maybe(input.schedule),
+            level: input.level.into(),
+            schedule: input.schedule.into(),
             active: input.active,
         };
         Ok(timetable::update_group(ctx.app(), scope, id, changes).await?)
@@ -638,7 +630,7 @@ impl TimetableMutation {
         };
         let changes = LessonChanges {
             times,
-            topic: maybe(input.topic),
+            topic: input.topic.into(),
             coach: coach(input.coach_id)?,
         };
         Ok(timetable::update_lesson(ctx.app(), scope, id, changes).await?)
@@ -691,7 +683,7 @@ impl TimetableMutation {
         let changes = PriceInput {
             name: input.name,
             amount: input.amount.map(|money| (money.amount, money.currency)),
-            lessons_included: maybe(input.lessons_included),
+            lessons_included: input.lessons_included.into(),
             validity_days: input.validity_days,
             active: input.active,
         };

@@ -18,12 +18,3 @@ fn optional_text(field: &str, text: Option<String>, max: usize) -> AppResult<Opt
         Some(text) => Ok(Some(text.to_owned())),
     }
 }
-
-/// A name: trimmed, 1 to 200 characters.
-fn name(field: &str, text: &str) -> AppResult<String> {
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > 200 {
-        return Err(AppError::bad_input(field, "1 to 200 characters"));
-    }
-    Ok(text.to_owned())
-}

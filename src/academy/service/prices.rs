@@ -5,10 +5,10 @@ use diesel_async::AsyncConnection;
 use crate::academy::model::{NewPrice, Price, PriceChanges, PriceId};
 use crate::academy::money;
 use crate::academy::queries;
-use crate::academy::service::name;
 use crate::app::App;
 use crate::auth::scope::Scope;
 use crate::error::{AppError, AppResult};
+use crate::validate::check_name;
 use crate::workforce::model::CompanyId;
 use crate::workforce::queries::company_in;
 
@@ -65,7 +65,7 @@ pub async fn create(
         amount(input.amount)?.ok_or_else(|| AppError::bad_input("amount", "required"))?;
     let price = NewPrice {
         company_id: company,
-        name: name("name", input.name.as_deref().unwrap_or_default())?,
+        name: check_name("name", input.name.as_deref().unwrap_or_default())?,
         amount_minor,
         currency,
         lessons_included: check_lessons(input.lessons_included)?.flatten(),
@@ -86,7 +86,7 @@ pub async fn update(app: &App, scope: Scope, id: PriceId, input: PriceInput) -> 
         name: input
             .name
             .as_deref()
-            .map(|text| name("name", text))
+            .map(|text| check_name("name", text))
             .transpose()?,
         amount_minor: amount.as_ref().map(|(minor, _)| *minor),
         currency: amount.map(|(_, currency)| currency),

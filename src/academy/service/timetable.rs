@@ -9,11 +9,12 @@ use crate::academy::model::{
     LessonId, Location, LocationChanges, LocationId, NewGroup, NewLocation, UNKNOWN_TIME_ZONE,
 };
 use crate::academy::queries::{self, LocalLesson};
-use crate::academy::service::{name, optional_text};
+use crate::academy::service::optional_text;
 use crate::app::App;
 use crate::auth::scope::Scope;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::graphql::scalars::Weekday;
+use crate::validate::check_name;
 use crate::workforce::model::{CompanyId, EmployeeId};
 use crate::workforce::queries::company_in;
 
@@ -38,7 +39,7 @@ pub async fn create_location(
 ) -> AppResult<Location> {
     let location = NewLocation {
         company_id: company,
-        name: name("name", input.name.as_deref().unwrap_or_default())?,
+        name: check_name("name", input.name.as_deref().unwrap_or_default())?,
         address: optional_text("address", input.address.flatten(), 500)?,
         time_zone: input.time_zone.unwrap_or_default().trim().to_owned(),
     };
@@ -63,7 +64,7 @@ pub async fn update_location(
         name: input
             .name
             .as_deref()
-            .map(|text| name("name", text))
+            .map(|text| check_name("name", text))
             .transpose()?,
         address: input
             .address
@@ -132,7 +133,7 @@ pub async fn create_group(
     let group = NewGroup {
         location_id: location,
         coach_id: input.coach.flatten(),
-        name: name("name", input.name.as_deref().unwrap_or_default())?,
+        name: check_name("name", input.name.as_deref().unwrap_or_default())?,
         capacity: check_capacity(input.capacity)?.unwrap_or(1),
         level: optional_text("level", input.level.flatten(), 100)?,
         schedule: optional_text("schedule", input.schedule.flatten(), 500)?,
@@ -160,7 +161,7 @@ pub async fn update_group(
         name: input
             .name
             .as_deref()
-            .map(|text| name("name", text))
+            .map(|text| check_name("name", text))
             .transpose()?,
         capacity: check_capacity(input.capacity)?,
         level: input

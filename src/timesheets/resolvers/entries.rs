@@ -102,14 +102,6 @@ fn kept<T>(value: MaybeUndefined<T>, field: &str) -> Result<Option<T>, AppError>
     }
 }
 
-fn cleared<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(value) => Some(Some(value)),
-    }
-}
-
 /// Mutations of a sheet's hours and shifts.
 #[derive(Default)]
 pub struct EntriesMutation;
@@ -160,7 +152,7 @@ impl EntriesMutation {
                 MaybeUndefined::Null => Some(0),
                 MaybeUndefined::Value(minutes) => Some(minutes),
             },
-            comment: cleared(input.comment),
+            comment: input.comment.into(),
         };
         Ok(entries::update(ctx.app(), viewer, scope, id, changes).await?)
     }
@@ -232,8 +224,8 @@ impl EntriesMutation {
             date: kept(input.date, "date")?.map(|date| date.0),
             start: kept(input.start, "start")?.map(|time| time.0),
             end: kept(input.end, "end")?.map(|time| time.0),
-            location: cleared(input.location),
-            comment: cleared(input.comment),
+            location: input.location.into(),
+            comment: input.comment.into(),
         };
         Ok(schedule::update(ctx.app(), viewer, scope, id, changes).await?)
     }

@@ -195,11 +195,7 @@ impl CompaniesMutation {
                     .collect()
             }),
             overtime_weekly_minutes: input.overtime_weekly_minutes,
-            overtime_daily_minutes: match input.overtime_daily_minutes {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(minutes) => Some(Some(minutes)),
-            },
+            overtime_daily_minutes: input.overtime_daily_minutes.into(),
             no_show_grace_minutes: input.no_show_grace_minutes,
             max_open_hours: input.max_open_hours,
         };

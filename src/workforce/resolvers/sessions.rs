@@ -305,16 +305,8 @@ impl SessionsMutation {
         };
         let changes = SessionInput {
             start,
-            end: match input.end {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(at) => Some(Some(at.0)),
-            },
-            note: match input.note {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(note) => Some(Some(note)),
-            },
+            end: input.end.map_value(|at| at.0).into(),
+            note: input.note.into(),
         };
         Ok(clock::update(ctx.app(), viewer, scope, id, changes, &reason).await?)
     }
