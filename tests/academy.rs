@@ -61,13 +61,6 @@ const MY_FAVORITES: &str = "{ myFavorites { groups { id } lessons { id } } }";
 
 // Fixtures -----------------------------------------------------------------------------------
 
-/// Signs in a new account of `role`, a member of `company` (by name) or of none.
-async fn member(app: &TestApp, username: &str, role: Role, company: Option<&str>) -> TestUser {
-    app.create_account_in(username, role, AccountStatus::Active, company)
-        .await;
-    app.login(username, PASSWORD).await
-}
-
 /// A location of `company` straight in the database; answers its id.
 async fn location(app: &TestApp, company: &str, name: &str, zone: &str, active: bool) -> String {
     app.id(&format!(
@@ -156,8 +149,8 @@ async fn head_managers_keep_the_locations_of_their_companies() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
     let bravo = app.company("Bravo", "UTC").await;
-    let hana = member(&app, "hana", Role::HeadManager, Some("Alpha")).await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
+    let hana = app.member("hana", Role::HeadManager, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
     let bravo_hall = location(&app, &bravo, "Bravo Hall", "UTC", true).await;
 
     let body = app
@@ -303,8 +296,8 @@ async fn managers_keep_the_groups_and_lessons_of_their_companies() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
     let bravo = app.company("Bravo", "UTC").await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
     let main = location(&app, &alpha, "Main", "UTC", true).await;
     let bravo_hall = location(&app, &bravo, "Bravo Hall", "UTC", true).await;
     let ada = app.employee(&alpha, "Ada", None).await;
@@ -683,11 +676,11 @@ async fn the_timetable_is_public_but_closed_records_stay_with_their_managers() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
     let bravo = app.company("Bravo", "UTC").await;
-    let uma = member(&app, "uma", Role::User, None).await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let hana = member(&app, "hana", Role::HeadManager, Some("Alpha")).await;
-    let olga = member(&app, "olga", Role::Owner, None).await;
+    let uma = app.member("uma", Role::User, None).await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
+    let hana = app.member("hana", Role::HeadManager, Some("Alpha")).await;
+    let olga = app.member("olga", Role::Owner, None).await;
     let ada = app.employee(&alpha, "Ada", None).await;
     let cy = app.employee(&alpha, "Cy", None).await;
     let bob = app.employee(&bravo, "Bob", None).await;
@@ -952,7 +945,7 @@ async fn walk(
 async fn lists_sort_and_page_with_cursors_of_their_own_order() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
-    let uma = member(&app, "uma", Role::User, Some("Alpha")).await;
+    let uma = app.member("uma", Role::User, Some("Alpha")).await;
     let main = location(&app, &alpha, "Main", "UTC", true).await;
     let ash = group(&app, &main, None, "Ash", true).await;
     let birch1 = group(&app, &main, None, "Birch", true).await;
@@ -1100,7 +1093,7 @@ async fn lists_sort_and_page_with_cursors_of_their_own_order() {
 async fn weekly_lessons_keep_their_local_time_across_the_berlin_clock_change() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "Europe/Berlin").await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
     let berlin = location(&app, &alpha, "Berlin", "Europe/Berlin", true).await;
     let ada = app.employee(&alpha, "Ada", None).await;
     let ballet = group(&app, &berlin, Some(&ada), "Ballet", true).await;
@@ -1289,7 +1282,7 @@ async fn weekly_lessons_keep_their_local_time_across_the_berlin_clock_change() {
 async fn a_coach_teaches_one_lesson_at_a_time_until_one_is_cancelled() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
     let main = location(&app, &alpha, "Main", "UTC", true).await;
     let ada = app.employee(&alpha, "Ada", None).await;
     let cy = app.employee(&alpha, "Cy", None).await;
@@ -1419,8 +1412,8 @@ async fn prices_keep_each_currencys_decimals() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
     let bravo = app.company("Bravo", "UTC").await;
-    let hana = member(&app, "hana", Role::HeadManager, Some("Alpha")).await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
+    let hana = app.member("hana", Role::HeadManager, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
     let bravo_price = price(&app, &bravo, "Bravo month", 5_000, "GBP", true).await;
     let bravo_old = price(&app, &bravo, "Bravo old", 4_000, "GBP", false).await;
     let create =
@@ -1645,7 +1638,7 @@ async fn prices_keep_each_currencys_decimals() {
         .await;
     assert_eq!(body["data"]["prices"]["nodes"], json!([]), "{body}");
     // Head managers see their own company's too; owners all.
-    let olga = member(&app, "olga", Role::Owner, None).await;
+    let olga = app.member("olga", Role::Owner, None).await;
     let closed = "{ prices(filter: {active: false}) { nodes { id } } }";
     let body = app.gql_as(&hana, closed, json!({})).await;
     assert_eq!(ids(&body["data"]["prices"]), [yen.as_str()], "{body}");
@@ -1663,7 +1656,7 @@ async fn prices_keep_each_currencys_decimals() {
 async fn managers_below_head_managers_see_only_active_prices() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
     price(&app, &alpha, "Month", 5_000, "EUR", true).await;
     price(&app, &alpha, "Old", 4_000, "EUR", false).await;
     let body = app
@@ -1679,11 +1672,11 @@ async fn favourites_keep_their_order_among_what_you_may_see() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
     let bravo = app.company("Bravo", "UTC").await;
-    let uma = member(&app, "uma", Role::User, Some("Alpha")).await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let bea = member(&app, "bea", Role::Manager, Some("Bravo")).await;
-    let olga = member(&app, "olga", Role::Owner, None).await;
+    let uma = app.member("uma", Role::User, Some("Alpha")).await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
+    let bea = app.member("bea", Role::Manager, Some("Bravo")).await;
+    let olga = app.member("olga", Role::Owner, None).await;
     let cora_id = app
         .create_account_in("cora", Role::Employee, AccountStatus::Active, Some("Alpha"))
         .await;
@@ -1849,10 +1842,10 @@ async fn the_timetable_names_a_coach_without_opening_their_workforce_record() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
     app.company("Bravo", "UTC").await;
-    let uma = member(&app, "uma", Role::User, None).await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let bea = member(&app, "bea", Role::Manager, Some("Bravo")).await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
+    let uma = app.member("uma", Role::User, None).await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let bea = app.member("bea", Role::Manager, Some("Bravo")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
     let cora_id = app
         .create_account_in("cora", Role::Employee, AccountStatus::Active, Some("Alpha"))
         .await;
@@ -1948,7 +1941,7 @@ async fn add_groups(app: &TestApp, company: &str, location: &str, from: i32, to:
 async fn a_nested_list_of_groups_costs_the_same_statements_for_5_and_50_groups() {
     let app = TestApp::new().await;
     let alpha = app.company("Alpha", "UTC").await;
-    let uma = member(&app, "uma", Role::User, None).await;
+    let uma = app.member("uma", Role::User, None).await;
     let main = location(&app, &alpha, "Main", "UTC", true).await;
     let query = "{ groups(first: 50) { nodes {
         coach { name } location { name }

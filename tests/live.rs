@@ -4,11 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use rollcall::auth::identity::{AccountStatus, Role};
+use rollcall::auth::identity::Role;
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
-use crate::common::accounts::{PASSWORD, TestUser};
+use crate::common::accounts::TestUser;
 use crate::common::workforce::{
     CLOCK_IN, CLOCK_OUT, NodeSubscription, REGISTER_KIOSK, UPDATE_SESSION, hours_ago,
 };
@@ -16,13 +16,6 @@ use crate::common::workforce::{
 const CLOCK_EVENTS: &str = "subscription ($company: ID!) { clockEvents(companyId: $company) {
     kind sessionId session { id open source } employee { id name } actor { username }
 } }";
-
-/// Signs in a new account of `role`, a member of `company` (by name) or of none.
-async fn member(app: &TestApp, username: &str, role: Role, company: Option<&str>) -> TestUser {
-    app.create_account_in(username, role, AccountStatus::Active, company)
-        .await;
-    app.login(username, PASSWORD).await
-}
 
 /// Subscribes `viewer` to the clock events of `company` on the server at `addr`.
 async fn subscribe(
@@ -64,10 +57,10 @@ async fn a_clock_in_through_one_instance_reaches_a_subscriber_of_another_at_once
     let app = TestApp::new().await;
     let second = app.second_instance().await;
     let (addr, _server) = second.spawn_server().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let head = member(&app, "head", Role::HeadManager, Some("Alpha")).await;
-    let owner = member(&app, "boss", Role::Owner, None).await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let head = app.member("head", Role::HeadManager, Some("Alpha")).await;
+    let owner = app.member("boss", Role::Owner, None).await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
     let alpha = app
         .id("SELECT id AS n FROM companies WHERE name = 'Alpha'")
         .await;
@@ -156,8 +149,8 @@ async fn a_clock_in_through_one_instance_reaches_a_subscriber_of_another_at_once
 async fn employees_hear_only_their_own_clock_events() {
     let app = TestApp::new().await;
     let (addr, _server) = app.spawn_server().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
     let alpha = app
         .id("SELECT id AS n FROM companies WHERE name = 'Alpha'")
         .await;
@@ -194,8 +187,8 @@ async fn a_subscriber_removed_from_the_company_is_told_out_of_scope_and_complete
     let app = TestApp::new().await;
     let second = app.second_instance().await;
     let (addr, _server) = second.spawn_server().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let head = member(&app, "head", Role::HeadManager, Some("Alpha")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let head = app.member("head", Role::HeadManager, Some("Alpha")).await;
     let alpha = app
         .id("SELECT id AS n FROM companies WHERE name = 'Alpha'")
         .await;
@@ -226,10 +219,10 @@ async fn a_subscriber_removed_from_the_company_is_told_out_of_scope_and_complete
 async fn subscribing_to_a_company_out_of_reach_is_refused() {
     let app = TestApp::new().await;
     let (addr, _server) = app.spawn_server().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let user = member(&app, "ann", Role::User, Some("Alpha")).await;
-    member(&app, "bravo", Role::Manager, Some("Bravo")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let user = app.member("ann", Role::User, Some("Alpha")).await;
+    app.member("bravo", Role::Manager, Some("Bravo")).await;
     let alpha = app
         .id("SELECT id AS n FROM companies WHERE name = 'Alpha'")
         .await;

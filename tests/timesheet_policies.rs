@@ -10,13 +10,13 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use rollcall::auth::identity::{AccountStatus, Role};
+use rollcall::auth::identity::Role;
 use rollcall::timesheets::queries;
 use rollcall::timesheets::service::reports::{self, Round};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::accounts::{PASSWORD, TestUser, first_error_reason};
+use crate::common::accounts::{TestUser, first_error_reason};
 use crate::common::workforce::{CLOCK_IN, CLOCK_OUT, REGISTER_KIOSK, first_error_field, ids, iso};
 use crate::common::{TestApp, first_error_code};
 
@@ -105,19 +105,13 @@ struct World {
     otto: String,
 }
 
-async fn member(app: &TestApp, username: &str, role: Role, company: &str) -> TestUser {
-    app.create_account_in(username, role, AccountStatus::Active, Some(company))
-        .await;
-    app.login(username, PASSWORD).await
-}
-
 async fn world(app: &TestApp, zone: &str) -> World {
     let acme = app.company("Acme", zone).await;
     let other = app.company("Other", "UTC").await;
-    let head = member(app, "hedda", Role::HeadManager, "Acme").await;
-    let manager = member(app, "mia", Role::Manager, "Acme").await;
-    let emma = member(app, "emma", Role::Employee, "Acme").await;
-    let outsider = member(app, "oscar", Role::Manager, "Other").await;
+    let head = app.member("hedda", Role::HeadManager, Some("Acme")).await;
+    let manager = app.member("mia", Role::Manager, Some("Acme")).await;
+    let emma = app.member("emma", Role::Employee, Some("Acme")).await;
+    let outsider = app.member("oscar", Role::Manager, Some("Other")).await;
     let mia = app.employee(&acme, "Mia Manager", Some(&manager.id)).await;
     let emma_record = app.employee(&acme, "Emma Employee", Some(&emma.id)).await;
     let walter = app.employee(&acme, "Walter Worker", None).await;

@@ -68,21 +68,6 @@ const UPDATE_COMPANY: &str = "mutation ($id: ID!, $zone: String) {
 
 // Helpers ------------------------------------------------------------------------------------
 
-/// Signs in a new account of `role`, a member of `company` (by name) or of none.
-async fn member(app: &TestApp, username: &str, role: Role, company: Option<&str>) -> TestUser {
-    app.create_account_in(username, role, AccountStatus::Active, company)
-        .await;
-    app.login(username, PASSWORD).await
-}
-
-/// The id of the company named `name`.
-async fn company_named(app: &TestApp, name: &str) -> String {
-    app.id(&format!(
-        "SELECT id AS n FROM companies WHERE name = '{name}'"
-    ))
-    .await
-}
-
 /// The Sunday that starts the week of `day`.
 fn sunday_of(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_sunday()))
@@ -252,10 +237,10 @@ struct Staff {
 }
 
 async fn staff(app: &TestApp) -> Staff {
-    let eve = member(app, "eve", Role::Employee, Some("Alpha")).await;
-    let max = member(app, "max", Role::Manager, Some("Alpha")).await;
-    let hal = member(app, "hal", Role::HeadManager, Some("Alpha")).await;
-    let alpha = company_named(app, "Alpha").await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
+    let hal = app.member("hal", Role::HeadManager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let eve_record = app.employee(&alpha, "Eve", Some(&eve.id)).await;
     let walt = app.employee(&alpha, "Walt", None).await;
     Staff {
@@ -1201,7 +1186,7 @@ async fn entries_and_weeks_are_elapsed_time_across_clock_changes() {
     let app = TestApp::new().await;
     let berlin = app.company("Berlin", "Europe/Berlin").await;
     let new_york = app.company("New York", "America/New_York").await;
-    let owner = member(&app, "boss", Role::Owner, None).await;
+    let owner = app.member("boss", Role::Owner, None).await;
     let greta = app.employee(&berlin, "Greta", None).await;
     let nora = app.employee(&new_york, "Nora", None).await;
     let date = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date");
@@ -1394,7 +1379,7 @@ async fn clocked_sessions_are_imported_once_and_show_when_they_change() {
     let app = TestApp::new().await;
     let staff = staff(&app).await;
     let (eve, max) = (&staff.eve, &staff.max);
-    let ann = member(&app, "ann", Role::Manager, Some("Alpha")).await;
+    let ann = app.member("ann", Role::Manager, Some("Alpha")).await;
     let week = weeks_ago(3);
     let sheet = sheet_id(&staff.eve_record, week);
     let (monday, tuesday, wednesday) = (plus(week, 1), plus(week, 2), plus(week, 3));
@@ -1529,8 +1514,8 @@ async fn clocked_sessions_are_imported_once_and_show_when_they_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_schedule_copies_what_fits_and_counts_what_it_skips() {
     let app = TestApp::new().await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let bravo = app.company("Bravo", "UTC").await;
     let from = weeks_ago(-1);
     let to = weeks_ago(-2);
@@ -1654,8 +1639,8 @@ async fn timesheets_list_every_week_of_a_range_in_scope_and_by_page() {
     let app = TestApp::new().await;
     let staff = staff(&app).await;
     let (eve, max) = (&staff.eve, &staff.max);
-    let bravo_manager = member(&app, "bob", Role::Manager, Some("Bravo")).await;
-    let bravo = company_named(&app, "Bravo").await;
+    let bravo_manager = app.member("bob", Role::Manager, Some("Bravo")).await;
+    let bravo = app.company_named("Bravo").await;
     let outsider = app.employee(&bravo, "Outsider", None).await;
     let gone = app.employee(&staff.alpha, "Gone", None).await;
     app.sql(&format!(
@@ -2195,8 +2180,8 @@ async fn add_sheets(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_nested_list_of_timesheets_costs_the_same_statements_for_5_and_50_employees() {
     let app = TestApp::new().await;
-    let max = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let max = app.member("max", Role::Manager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let week = weeks_ago(2);
     let query = "query ($alpha: ID!, $week: Date!) {
         timesheets(filter: {companyId: $alpha, weekFrom: $week, weekTo: $week}, first: 50) { nodes {
@@ -2281,7 +2266,7 @@ async fn managers_hear_status_changes_and_reports_of_their_companys_timesheets()
     let (addr, _server) = app.spawn_server().await;
     let staff = staff(&app).await;
     let (eve, max, hal) = (&staff.eve, &staff.max, &staff.hal);
-    let bob = member(&app, "bob", Role::Manager, Some("Bravo")).await;
+    let bob = app.member("bob", Role::Manager, Some("Bravo")).await;
     let week = weeks_ago(1);
     let sheet = sheet_id(&staff.eve_record, week);
     let primer = sheet_id(&staff.walt, weeks_ago(5));
@@ -2384,7 +2369,7 @@ async fn employees_hear_only_their_own_timesheet_events() {
     let (addr, _server) = app.spawn_server().await;
     let staff = staff(&app).await;
     let (eve, max) = (&staff.eve, &staff.max);
-    let user = member(&app, "ann", Role::User, Some("Alpha")).await;
+    let user = app.member("ann", Role::User, Some("Alpha")).await;
     let primer = sheet_id(&staff.eve_record, weeks_ago(5));
     let own = sheet_id(&staff.eve_record, weeks_ago(1));
     let walts = sheet_id(&staff.walt, weeks_ago(1));

@@ -16,21 +16,6 @@ use crate::common::workforce::{
 };
 use crate::common::{TestApp, first_error_code};
 
-/// Signs in a new account of `role`, a member of `company` (by name) or of none.
-async fn member(app: &TestApp, username: &str, role: Role, company: Option<&str>) -> TestUser {
-    app.create_account_in(username, role, AccountStatus::Active, company)
-        .await;
-    app.login(username, PASSWORD).await
-}
-
-/// The id of the company named `name`.
-async fn company_named(app: &TestApp, name: &str) -> String {
-    app.id(&format!(
-        "SELECT id AS n FROM companies WHERE name = '{name}'"
-    ))
-    .await
-}
-
 /// A past day at `hour`:00 UTC, `days` days ago.
 fn day_at(days: i64, hour: u32) -> DateTime<Utc> {
     let day = (Utc::now() - Duration::days(days)).date_naive();
@@ -542,7 +527,7 @@ async fn members(app: &TestApp, company: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn owners_create_companies_with_unique_names_in_known_time_zones() {
     let app = TestApp::new().await;
-    let owner = member(&app, "boss", Role::Owner, None).await;
+    let owner = app.member("boss", Role::Owner, None).await;
     let body = app
         .gql_as(
             &owner,
@@ -594,7 +579,9 @@ async fn owners_create_companies_with_unique_names_in_known_time_zones() {
     // A head manager renames their company; another company is not found.
     let id = created["id"].as_str().expect("id");
     let other = app.company("Other", "UTC").await;
-    let head = member(&app, "head", Role::HeadManager, Some("Studio Norte")).await;
+    let head = app
+        .member("head", Role::HeadManager, Some("Studio Norte"))
+        .await;
     let renamed = app
         .gql_as(
             &head,
@@ -633,9 +620,9 @@ async fn owners_create_companies_with_unique_names_in_known_time_zones() {
 #[tokio::test(flavor = "multi_thread")]
 async fn head_managers_change_members_ranking_below_them_in_their_companies() {
     let app = TestApp::new().await;
-    let head = member(&app, "head", Role::HeadManager, Some("Alpha")).await;
-    let owner = member(&app, "boss", Role::Owner, None).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let head = app.member("head", Role::HeadManager, Some("Alpha")).await;
+    let owner = app.member("boss", Role::Owner, None).await;
+    let alpha = app.company_named("Alpha").await;
     let bravo = app.company("Bravo", "UTC").await;
     let mut id = std::collections::HashMap::new();
     for (name, role) in [
@@ -808,9 +795,9 @@ async fn head_managers_change_members_ranking_below_them_in_their_companies() {
 #[tokio::test(flavor = "multi_thread")]
 async fn managers_create_and_change_employees_and_only_head_managers_enroll_fingerprints() {
     let app = TestApp::new().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let head = member(&app, "head", Role::HeadManager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let head = app.member("head", Role::HeadManager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let eve = app
         .create_account_in("eve", Role::Employee, AccountStatus::Active, Some("Alpha"))
         .await;
@@ -963,9 +950,9 @@ async fn managers_create_and_change_employees_and_only_head_managers_enroll_fing
 #[tokio::test(flavor = "multi_thread")]
 async fn deleting_an_employee_archives_one_with_history_and_owners_erase_archived_ones() {
     let app = TestApp::new().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let owner = member(&app, "boss", Role::Owner, None).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let owner = app.member("boss", Role::Owner, None).await;
+    let alpha = app.company_named("Alpha").await;
     let eve = app
         .create_account_in("eve", Role::Employee, AccountStatus::Active, Some("Alpha"))
         .await;
@@ -1097,11 +1084,11 @@ async fn deleting_an_employee_archives_one_with_history_and_owners_erase_archive
 #[tokio::test(flavor = "multi_thread")]
 async fn deleting_an_account_unlinks_its_employee_records_which_stay() {
     let app = TestApp::new().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let admin = member(&app, "root", Role::Admin, None).await;
-    let alpha = company_named(&app, "Alpha").await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let ray = member(&app, "ray", Role::Employee, Some("Alpha")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let admin = app.member("root", Role::Admin, None).await;
+    let alpha = app.company_named("Alpha").await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let ray = app.member("ray", Role::Employee, Some("Alpha")).await;
     let eve_record = app.employee(&alpha, "Eve", Some(&eve.id)).await;
     let ray_record = app.employee(&alpha, "Ray", Some(&ray.id)).await;
     for record in [&eve_record, &ray_record] {
@@ -1159,11 +1146,12 @@ async fn deleting_an_account_unlinks_its_employee_records_which_stay() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_manager_of_one_company_sees_nothing_of_another() {
     let app = TestApp::new().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let owner = member(&app, "boss", Role::Owner, None).await;
-    let alpha = company_named(&app, "Alpha").await;
-    member(&app, "bravohead", Role::HeadManager, Some("Bravo")).await;
-    let bravo = company_named(&app, "Bravo").await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let owner = app.member("boss", Role::Owner, None).await;
+    let alpha = app.company_named("Alpha").await;
+    app.member("bravohead", Role::HeadManager, Some("Bravo"))
+        .await;
+    let bravo = app.company_named("Bravo").await;
     let eve = app
         .create_account_in("eve", Role::Employee, AccountStatus::Active, Some("Alpha"))
         .await;
@@ -1377,9 +1365,9 @@ async fn a_manager_of_one_company_sees_nothing_of_another() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_employee_reaches_only_their_own_records() {
     let app = TestApp::new().await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
-    member(&app, "other", Role::Manager, Some("Bravo")).await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
+    app.member("other", Role::Manager, Some("Bravo")).await;
     let coworker = app.employee(&alpha, "Coworker", None).await;
     let own = app.employee(&alpha, "Eve", Some(&eve.id)).await;
     let own_session = app.session(&own, day_at(1, 9), Some(day_at(1, 17))).await;
@@ -1443,7 +1431,7 @@ async fn an_employee_reaches_only_their_own_records() {
     );
 
     // An employee without a record sees nothing, and cannot clock.
-    let newbie = member(&app, "newbie", Role::Employee, Some("Alpha")).await;
+    let newbie = app.member("newbie", Role::Employee, Some("Alpha")).await;
     let body = app
         .gql_as(
             &newbie,
@@ -1470,9 +1458,9 @@ async fn an_employee_reaches_only_their_own_records() {
 #[tokio::test(flavor = "multi_thread")]
 async fn clock_times_are_the_servers_for_oneself_and_managers_may_backdate_others() {
     let app = TestApp::new().await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let own = app.employee(&alpha, "Eve", Some(&eve.id)).await;
     let worker = app.employee(&alpha, "Worker", None).await;
     let managers_own = app.employee(&alpha, "Max", Some(&manager.id)).await;
@@ -1612,9 +1600,9 @@ async fn clock_times_are_the_servers_for_oneself_and_managers_may_backdate_other
 #[tokio::test(flavor = "multi_thread")]
 async fn two_clock_ins_at_once_make_one_session() {
     let app = TestApp::new().await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let own = app.employee(&alpha, "Eve", Some(&eve.id)).await;
     let input = json!({ "input": { "employeeId": own } });
 
@@ -1666,11 +1654,11 @@ async fn two_clock_ins_at_once_make_one_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_retried_clock_with_its_idempotency_key_answers_the_first_session() {
     let app = TestApp::new().await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let own = app.employee(&alpha, "Eve", Some(&eve.id)).await;
     let other = app.employee(&alpha, "Other", None).await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
 
     let clock_in = json!({ "input": { "note": "hi", "idempotencyKey": "k1" } });
     let first = app.gql_as(&eve, CLOCK_IN, clock_in.clone()).await;
@@ -1756,8 +1744,8 @@ async fn a_retried_clock_with_its_idempotency_key_answers_the_first_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn managers_enter_and_correct_sessions_that_fit_and_never_their_own() {
     let app = TestApp::new().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let worker = app.employee(&alpha, "Worker", None).await;
     let managers_own = app.employee(&alpha, "Max", Some(&manager.id)).await;
     let existing = app
@@ -1932,9 +1920,9 @@ const HISTORY: &str = "query ($id: ID!) { workSession(id: $id) { history {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_history_keeps_manual_entries_corrections_and_deletions_but_not_clocks() {
     let app = TestApp::new().await;
-    let eve = member(&app, "eve", Role::Employee, Some("Alpha")).await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let eve = app.member("eve", Role::Employee, Some("Alpha")).await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let own = app.employee(&alpha, "Eve", Some(&eve.id)).await;
 
     let clocked = app.gql_as(&eve, CLOCK_IN, json!({})).await;
@@ -2053,8 +2041,8 @@ const HOURS: &str = "query ($id: ID!, $from: DateTime!, $to: DateTime!) {
 #[tokio::test(flavor = "multi_thread")]
 async fn hours_worked_clip_sessions_to_the_window_and_count_open_ones_to_now() {
     let app = TestApp::new().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     let worker = app.employee(&alpha, "Worker", None).await;
     app.session(&worker, day_at(7, 8), Some(day_at(7, 12)))
         .await;
@@ -2107,7 +2095,7 @@ async fn hours_worked_clip_sessions_to_the_window_and_count_open_ones_to_now() {
 #[tokio::test(flavor = "multi_thread")]
 async fn annual_balances_count_the_year_of_the_companys_time_zone() {
     let app = TestApp::new().await;
-    let owner = member(&app, "boss", Role::Owner, None).await;
+    let owner = app.member("boss", Role::Owner, None).await;
     let auckland = app.company("Kiwi", "Pacific/Auckland").await;
     let utc = app.company("Greenwich", "UTC").await;
     let kiwi = app.employee(&auckland, "Kiwi", None).await;
@@ -2192,8 +2180,8 @@ async fn add_staff(app: &TestApp, company: &str, from: i32, to: i32) {
 #[tokio::test(flavor = "multi_thread")]
 async fn nested_employee_relations_cost_the_same_statements_for_5_and_50_employees() {
     let app = TestApp::new().await;
-    let manager = member(&app, "max", Role::Manager, Some("Alpha")).await;
-    let alpha = company_named(&app, "Alpha").await;
+    let manager = app.member("max", Role::Manager, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
     // The query the workforce issue names: it costs 50 × 48 + 1 = 2401 of the 5,000 allowed.
     let query = "{ employees(first: 50) { nodes {
         user { id } company { id } currentSession { id } sessions(first: 20) { nodes { id } }

@@ -104,6 +104,13 @@ impl TestApp {
     }
 
     /// Signs in through the API; fails the test unless it works.
+    /// Signs in a new ACTIVE account of `role`, a member of `company` (by name) or of none.
+    pub async fn member(&self, username: &str, role: Role, company: Option<&str>) -> TestUser {
+        self.create_account_in(username, role, AccountStatus::Active, company)
+            .await;
+        self.login(username, PASSWORD).await
+    }
+
     pub async fn login(&self, login: &str, password: &str) -> TestUser {
         let body = self
             .gql(

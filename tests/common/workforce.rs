@@ -70,6 +70,14 @@ pub fn ids(list: &Value) -> Vec<String> {
 }
 
 impl TestApp {
+    /// The id of the company named `name`.
+    pub async fn company_named(&self, name: &str) -> String {
+        self.id(&format!(
+            "SELECT id AS n FROM companies WHERE name = '{name}'"
+        ))
+        .await
+    }
+
     /// The id a query answers as `n` (`SELECT id AS n ...`, `INSERT ... RETURNING id AS n`).
     pub async fn id(&self, query: &str) -> String {
         self.count(query).await.to_string()
