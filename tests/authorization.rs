@@ -536,6 +536,81 @@ const ROWS: &[Row] = &[
         expected: "UFFF✓✓✓✓",
     },
     Row {
+        operation: "`clients`",
+        query: r#"{ clients { nodes { id } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`client`",
+        query: r#"{ client(id: "999999") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`contracts`",
+        query: r#"{ contracts { nodes { id } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`contract`",
+        query: r#"{ contract(id: "999999") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`clientSubscriptions`",
+        query: r#"{ clientSubscriptions { nodes { id } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`clientSubscription`",
+        query: r#"{ clientSubscription(id: "999999") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`User.clients` (own account)",
+        query: r#"{ me { clients { id } } }"#,
+        expected: "✓F✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`createClient`",
+        query: r#"mutation { createClient(input: {companyId: "999999", name: "Ann"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateClient`",
+        query: r#"mutation { updateClient(id: "999999", input: {name: "Ann"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`anonymizeClient`",
+        query: r#"mutation { anonymizeClient(id: "999999") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`createContract`",
+        query: r#"mutation { createContract(input: {clientId: "999999", number: "C-1", validFrom: "2026-12-01"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateContract`",
+        query: r#"mutation { updateContract(id: "999999", input: {number: "C-1"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`createClientSubscription`",
+        query: r#"mutation { createClientSubscription(input: {clientId: "999999", priceId: "999999"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateClientSubscription`",
+        query: r#"mutation { updateClientSubscription(id: "999999", input: {status: PAUSED}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`setAttendance`",
+        query: r#"mutation { setAttendance(lessonId: "999999", entries: []) { id } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
         operation: "`myFavorites`",
         query: r#"{ myFavorites { groups { id } } }"#,
         expected: "UF✓✓✓✓✓✓",

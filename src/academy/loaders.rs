@@ -1,13 +1,18 @@
 //! The academy's relations, each loaded in one statement per request level through the
 //! request's [`Loaders`]. Relations of a record the viewer reached are not scoped again (a
-//! lesson's group, a group's location); lists of an account's favourites are, by the reach of
-//! the viewer.
+//! lesson's group, a group's location, a client's contracts once its details were allowed);
+//! lists of an account's favourites and clients, a group's clients and a lesson's attendance
+//! are, by the reach of the viewer.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use crate::academy::model::{Group, GroupId, Lesson, Location, LocationId};
+use crate::academy::model::{
+    Attendance, Client, ClientId, ClientSubscription, Contract, Group, GroupId, Lesson, LessonId,
+    Location, LocationId, Price, PriceId, SubscriptionId,
+};
+use crate::academy::queries::clients::{self as client_queries, ClientReach, MarkReach};
 use crate::academy::queries::{self, LessonWindow, Reach};
 use crate::auth::identity::UserId;
 use crate::error::{SharedError, shared};
@@ -178,6 +183,259 @@ impl Loader<LessonCount> for Loaders {
                 .map_err(shared)?
             {
                 found.insert(LessonCount { group, from }, n);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Groups `(key, value)` rows into a map holding every key (empty when no row has it).
+fn grouped<K: std::hash::Hash + Eq + Copy, V>(
+    keys: &[K],
+    rows: impl IntoIterator<Item = (K, V)>,
+) -> HashMap<K, Vec<V>> {
+    let mut found: HashMap<K, Vec<V>> = keys.iter().map(|key| (*key, Vec::new())).collect();
+    for (key, value) in rows {
+        found.entry(key).or_default().push(value);
+    }
+    found
+}
+
+impl Loader<LessonId> for Loaders {
+    type Value = Lesson;
+    type Error = SharedError;
+
+    async fn load(&self, ids: &[LessonId]) -> Result<HashMap<LessonId, Lesson>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let rows = queries::lessons_by_ids(&mut conn, Reach::All, ids)
+            .await
+            .map_err(shared)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+impl Loader<PriceId> for Loaders {
+    type Value = Price;
+    type Error = SharedError;
+
+    async fn load(&self, ids: &[PriceId]) -> Result<HashMap<PriceId, Price>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let rows = queries::prices_by_ids(&mut conn, ids)
+            .await
+            .map_err(shared)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// A client of a mark or subscription the viewer reached (its name; details are guarded).
+impl Loader<ClientId> for Loaders {
+    type Value = Client;
+    type Error = SharedError;
+
+    async fn load(&self, ids: &[ClientId]) -> Result<HashMap<ClientId, Client>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let rows = client_queries::clients_by_ids(&mut conn, ClientReach::All, ids)
+            .await
+            .map_err(shared)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+impl Loader<SubscriptionId> for Loaders {
+    type Value = ClientSubscription;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        ids: &[SubscriptionId],
+    ) -> Result<HashMap<SubscriptionId, ClientSubscription>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let rows = client_queries::subscriptions_by_ids(&mut conn, ClientReach::All, ids)
+            .await
+            .map_err(shared)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// A client's contracts, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContractsOf(pub ClientId);
+
+impl Loader<ContractsOf> for Loaders {
+    type Value = Vec<Contract>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[ContractsOf],
+    ) -> Result<HashMap<ContractsOf, Vec<Contract>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<ClientId> = keys.iter().map(|key| key.0).collect();
+        let rows = client_queries::contracts_of_clients(&mut conn, &ids)
+            .await
+            .map_err(shared)?;
+        Ok(grouped(
+            keys,
+            rows.into_iter()
+                .map(|row| (ContractsOf(row.client_id), row)),
+        ))
+    }
+}
+
+/// A client's subscriptions, ending soonest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubscriptionsOf(pub ClientId);
+
+impl Loader<SubscriptionsOf> for Loaders {
+    type Value = Vec<ClientSubscription>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[SubscriptionsOf],
+    ) -> Result<HashMap<SubscriptionsOf, Vec<ClientSubscription>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<ClientId> = keys.iter().map(|key| key.0).collect();
+        let rows = client_queries::subscriptions_of_clients(&mut conn, &ids)
+            .await
+            .map_err(shared)?;
+        Ok(grouped(
+            keys,
+            rows.into_iter()
+                .map(|row| (SubscriptionsOf(row.client_id), row)),
+        ))
+    }
+}
+
+/// A client's marks, latest lesson first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MarksOfClient(pub ClientId);
+
+impl Loader<MarksOfClient> for Loaders {
+    type Value = Vec<Attendance>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[MarksOfClient],
+    ) -> Result<HashMap<MarksOfClient, Vec<Attendance>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<ClientId> = keys.iter().map(|key| key.0).collect();
+        let rows = client_queries::attendance_of_clients(&mut conn, &ids)
+            .await
+            .map_err(shared)?;
+        Ok(grouped(
+            keys,
+            rows.into_iter()
+                .map(|row| (MarksOfClient(row.client_id), row)),
+        ))
+    }
+}
+
+/// A lesson's marks, if the viewer's reach sees them (`None`: it does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MarksOfLesson {
+    pub lesson: LessonId,
+    pub reach: MarkReach,
+}
+
+impl Loader<MarksOfLesson> for Loaders {
+    type Value = Vec<Attendance>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[MarksOfLesson],
+    ) -> Result<HashMap<MarksOfLesson, Vec<Attendance>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let mut found: HashMap<MarksOfLesson, Vec<Attendance>> = HashMap::new();
+        let mut reaches: HashMap<MarkReach, Vec<LessonId>> = HashMap::new();
+        for key in keys {
+            reaches.entry(key.reach).or_default().push(key.lesson);
+        }
+        for (reach, lessons) in reaches {
+            for (lesson, mark) in client_queries::attendance_of_lessons(&mut conn, reach, &lessons)
+                .await
+                .map_err(shared)?
+            {
+                let marks = found.entry(MarksOfLesson { lesson, reach }).or_default();
+                marks.extend(mark);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The clients in a group that the viewer's reach sees, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientsOfGroup {
+    pub group: GroupId,
+    pub reach: ClientReach,
+}
+
+impl Loader<ClientsOfGroup> for Loaders {
+    type Value = Vec<Client>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[ClientsOfGroup],
+    ) -> Result<HashMap<ClientsOfGroup, Vec<Client>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let mut found: HashMap<ClientsOfGroup, Vec<Client>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        let mut reaches: HashMap<ClientReach, Vec<GroupId>> = HashMap::new();
+        for key in keys {
+            reaches.entry(key.reach).or_default().push(key.group);
+        }
+        for (reach, groups) in reaches {
+            for (group, client) in client_queries::clients_of_groups(&mut conn, reach, &groups)
+                .await
+                .map_err(shared)?
+            {
+                found
+                    .entry(ClientsOfGroup { group, reach })
+                    .or_default()
+                    .push(client);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// An account's client records that the viewer's reach sees, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientsOfUser {
+    pub user: UserId,
+    pub reach: ClientReach,
+}
+
+impl Loader<ClientsOfUser> for Loaders {
+    type Value = Vec<Client>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[ClientsOfUser],
+    ) -> Result<HashMap<ClientsOfUser, Vec<Client>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let mut found: HashMap<ClientsOfUser, Vec<Client>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        let mut reaches: HashMap<ClientReach, Vec<UserId>> = HashMap::new();
+        for key in keys {
+            reaches.entry(key.reach).or_default().push(key.user);
+        }
+        for (reach, users) in reaches {
+            for client in client_queries::clients_of_users(&mut conn, reach, &users)
+                .await
+                .map_err(shared)?
+            {
+                if let Some(user) = client.user_id {
+                    found
+                        .entry(ClientsOfUser { user, reach })
+                        .or_default()
+                        .push(client);
+                }
             }
         }
         Ok(found)

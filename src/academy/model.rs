@@ -1,13 +1,17 @@
-//! Rows and value types of the academy's timetable: locations, groups, lessons and prices; and
-//! what the violation of each constraint a client can run into means.
+//! Rows and value types of the academy: the timetable (locations, groups, lessons, prices) and
+//! the clients' side (clients, contracts, subscriptions, attendance); and what the violation of
+//! each constraint a client can run into means.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{groups, lessons, locations, prices};
+use crate::auth::identity::UserId;
+use crate::db::schema::{
+    attendance, client_subscriptions, clients, contracts, groups, lessons, locations, prices,
+};
 use crate::error::Violation;
-use crate::id_newtype;
 use crate::workforce::model::{CompanyId, EmployeeId};
+use crate::{id_newtype, text_enum};
 
 id_newtype!(
     /// A location id.
@@ -24,6 +28,18 @@ id_newtype!(
 id_newtype!(
     /// A price id.
     PriceId
+);
+id_newtype!(
+    /// A client id.
+    ClientId
+);
+id_newtype!(
+    /// A contract id.
+    ContractId
+);
+id_newtype!(
+    /// A client subscription id.
+    SubscriptionId
 );
 
 /// A location, as stored.
@@ -227,4 +243,277 @@ pub const LESSON_END_BEFORE_START: Violation = Violation {
     field: "end",
     reason: "END_BEFORE_START",
     message: "a lesson ends after it starts",
+};
+
+// Clients, contracts, subscriptions, attendance ------------------------------------------------
+
+/// A client, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clients, check_for_backend(diesel::pg::Pg))]
+pub struct Client {
+    pub id: ClientId,
+    pub company_id: CompanyId,
+    pub user_id: Option<UserId>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub notes: Option<String>,
+    pub active: bool,
+    pub anonymized_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new client.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = clients)]
+pub struct NewClient {
+    pub company_id: CompanyId,
+    pub user_id: Option<UserId>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub notes: Option<String>,
+}
+
+/// Changes to a client: `None` keeps a value, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = clients)]
+pub struct ClientChanges {
+    pub user_id: Option<Option<UserId>>,
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub birth_date: Option<Option<NaiveDate>>,
+    pub notes: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+text_enum! {
+    /// Where a contract stands.
+    pub enum ContractStatus {
+        /// Being prepared.
+        Draft = "DRAFT",
+        /// In force.
+        Active = "ACTIVE",
+        /// Ran its course.
+        Ended = "ENDED",
+        /// Called off.
+        Cancelled = "CANCELLED",
+    }
+}
+
+/// A contract, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = contracts, check_for_backend(diesel::pg::Pg))]
+pub struct Contract {
+    pub id: ContractId,
+    pub company_id: CompanyId,
+    pub client_id: ClientId,
+    pub number: String,
+    pub signed_on: Option<NaiveDate>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub terms: Option<String>,
+    pub status: ContractStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new contract.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = contracts)]
+pub struct NewContract {
+    pub company_id: CompanyId,
+    pub client_id: ClientId,
+    pub number: String,
+    pub signed_on: Option<NaiveDate>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub terms: Option<String>,
+    pub status: ContractStatus,
+}
+
+/// Changes to a contract: `None` keeps a value, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = contracts)]
+pub struct ContractChanges {
+    pub number: Option<String>,
+    pub signed_on: Option<Option<NaiveDate>>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<Option<NaiveDate>>,
+    pub terms: Option<Option<String>>,
+    pub status: Option<ContractStatus>,
+}
+
+text_enum! {
+    /// The stored status of a client subscription (EXPIRED is derived from its dates).
+    pub enum StoredSubscriptionStatus {
+        /// Usable between its dates.
+        Active = "ACTIVE",
+        /// On hold: no lesson consumes it.
+        Paused = "PAUSED",
+        /// Called off, for good.
+        Cancelled = "CANCELLED",
+    }
+}
+
+/// A client subscription, as stored, and whether it has expired.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = client_subscriptions, check_for_backend(diesel::pg::Pg))]
+pub struct ClientSubscription {
+    pub id: SubscriptionId,
+    pub company_id: CompanyId,
+    pub client_id: ClientId,
+    pub group_id: Option<GroupId>,
+    pub price_id: PriceId,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub lessons_included: Option<i32>,
+    pub lessons_used: i32,
+    pub status: StoredSubscriptionStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Whether its last day has passed in its company's zone (not stored).
+    #[diesel(
+        select_expression = diesel::dsl::sql::<diesel::sql_types::Bool>(SUBSCRIPTION_EXPIRED_SQL),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Bool>
+    )]
+    pub expired: bool,
+}
+
+/// Whether a subscription's last day has passed in its company's zone, in SQL.
+pub const SUBSCRIPTION_EXPIRED_SQL: &str = "(client_subscriptions.valid_to < \
+    rollcall_company_today(client_subscriptions.company_id))";
+
+/// A new client subscription.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = client_subscriptions)]
+pub struct NewClientSubscription {
+    pub company_id: CompanyId,
+    pub client_id: ClientId,
+    pub group_id: Option<GroupId>,
+    pub price_id: PriceId,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub lessons_included: Option<i32>,
+}
+
+/// Changes to a client subscription: `None` keeps a value, `Some(None)` clears it (a group of
+/// `Some(None)` makes it company-wide, lessons of `Some(None)` unlimited).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = client_subscriptions)]
+pub struct SubscriptionChanges {
+    pub group_id: Option<Option<GroupId>>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub lessons_included: Option<Option<i32>>,
+    pub status: Option<StoredSubscriptionStatus>,
+}
+
+text_enum! {
+    /// A client's mark at a lesson.
+    pub enum AttendanceStatus {
+        /// There on time: consumes a lesson of a valid subscription.
+        Present = "PRESENT",
+        /// Not there.
+        Absent = "ABSENT",
+        /// Not there, with an excuse (left out of attendance rates).
+        Excused = "EXCUSED",
+        /// There, late: consumes a lesson like PRESENT.
+        Late = "LATE",
+    }
+}
+
+impl AttendanceStatus {
+    /// Whether the client was there (and so consumes a lesson).
+    pub fn attended(self) -> bool {
+        matches!(self, Self::Present | Self::Late)
+    }
+}
+
+/// A client's mark at a lesson, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = attendance, check_for_backend(diesel::pg::Pg))]
+pub struct Attendance {
+    pub lesson_id: LessonId,
+    pub client_id: ClientId,
+    pub status: AttendanceStatus,
+    pub subscription_id: Option<SubscriptionId>,
+    pub marked_by: Option<UserId>,
+    pub marked_at: DateTime<Utc>,
+}
+
+/// The orders of the list of clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientOrder {
+    Name,
+    NameDesc,
+    Newest,
+    Oldest,
+}
+
+/// The orders of the list of contracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContractOrder {
+    Number,
+    Newest,
+}
+
+/// The orders of the list of client subscriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionOrder {
+    EndingSoonest,
+    Newest,
+}
+
+/// How the lists of clients, contracts and subscriptions filter.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    pub company: Option<CompanyId>,
+    pub client: Option<ClientId>,
+    /// Clients in this group; subscriptions for it.
+    pub group: Option<GroupId>,
+    pub active: Option<bool>,
+    pub contract_status: Option<ContractStatus>,
+    /// A subscription status, EXPIRED included (as text).
+    pub subscription_status: Option<&'static str>,
+}
+
+/// A contract number is unique within its company.
+pub const CONTRACT_NUMBER_TAKEN: Violation = Violation {
+    constraint: "contracts_number_taken",
+    field: "number",
+    reason: "CONTRACT_NUMBER_TAKEN",
+    message: "the company has a contract with this number",
+};
+
+/// An account is at most one client of a company.
+pub const CLIENT_ACCOUNT_TAKEN: Violation = Violation {
+    constraint: "clients_one_per_account",
+    field: "userId",
+    reason: "CLIENT_ACCOUNT_TAKEN",
+    message: "this account is a client of the company already",
+};
+
+/// A contract ends on or after it starts.
+pub const CONTRACT_DATES: Violation = Violation {
+    constraint: "contracts_valid_to_after_from",
+    field: "validTo",
+    reason: "END_BEFORE_START",
+    message: "a contract ends on or after the day it starts",
+};
+
+/// A subscription ends on or after it starts.
+pub const SUBSCRIPTION_DATES: Violation = Violation {
+    constraint: "client_subscriptions_valid_to_after_from",
+    field: "validTo",
+    reason: "END_BEFORE_START",
+    message: "a subscription ends on or after the day it starts",
 };

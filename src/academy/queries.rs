@@ -1,7 +1,10 @@
 //! SQL of the academy's timetable. The timetable is public to signed-in accounts: every
 //! company's active locations, groups (of active locations) and their lessons; a member
 //! manager also reaches the inactive ones of its companies, owners everything. Prices are open
-//! to anyone while active. Each function takes the viewer's [`Reach`].
+//! to anyone while active. Each function takes the viewer's [`Reach`]. The clients' side is in
+//! [`clients`].
+
+pub mod clients;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use diesel::dsl::sql;
@@ -665,6 +668,18 @@ pub async fn count_prices(
     filtered_prices(reach, filter)
         .count()
         .get_result(conn)
+        .await
+}
+
+/// The prices `ids` (of records the viewer reached: a subscription's).
+pub async fn prices_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[PriceId],
+) -> QueryResult<Vec<Price>> {
+    prices::table
+        .filter(prices::id.eq_any(ids))
+        .select(Price::as_select())
+        .load(conn)
         .await
 }
 

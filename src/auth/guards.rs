@@ -117,6 +117,29 @@ impl Guard for SelfOr {
     }
 }
 
+/// Passes the account a record is linked to (a client's account; none passes nobody), and
+/// viewers at `level` or above.
+pub struct LinkedOr {
+    pub user: Option<UserId>,
+    pub level: Level,
+}
+
+impl Guard for LinkedOr {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        match self.user {
+            Some(user) => {
+                SelfOr {
+                    user,
+                    level: self.level,
+                }
+                .check(ctx)
+                .await
+            }
+            None => Ok(require(ctx, self.level)?),
+        }
+    }
+}
+
 /// The guard [`SelfOr::argument`] makes.
 pub struct SelfOrArgument {
     user: Option<String>,

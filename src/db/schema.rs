@@ -35,6 +35,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Who came to a lesson: one mark per lesson and client.
+    attendance (lesson_id, client_id) {
+        /// The lesson.
+        lesson_id -> Int8,
+        /// The client.
+        client_id -> Int8,
+        /// PRESENT, ABSENT, EXCUSED or LATE.
+        status -> Text,
+        /// The subscription a PRESENT or LATE mark consumed a lesson of; NULL when none was valid (flagged).
+        subscription_id -> Nullable<Int8>,
+        /// Who marked it.
+        marked_by -> Nullable<Int8>,
+        /// When it was last marked.
+        marked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     /// The sign-in and security history of each account.
     auth_events (id) {
         /// The event id.
@@ -71,6 +89,70 @@ diesel::table! {
         image -> Bytea,
         /// When it was first uploaded.
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// What a client bought: so many lessons (or unlimited) of a group, or of any group of the company, between two days.
+    client_subscriptions (id) {
+        /// The subscription id.
+        id -> Int8,
+        /// The company (the client's).
+        company_id -> Int8,
+        /// The client.
+        client_id -> Int8,
+        /// The group it is for; NULL for any group of the company.
+        group_id -> Nullable<Int8>,
+        /// The price it was sold from.
+        price_id -> Int8,
+        /// What it was sold for, in minor units (copied from the price).
+        amount_minor -> Int8,
+        /// ISO 4217 currency of the amount.
+        currency -> Text,
+        /// First day it may be used.
+        valid_from -> Date,
+        /// Last day it may be used; EXPIRED after it.
+        valid_to -> Date,
+        /// Lessons included; NULL for unlimited.
+        lessons_included -> Nullable<Int4>,
+        /// Lessons attended on it so far.
+        lessons_used -> Int4,
+        /// ACTIVE, PAUSED or CANCELLED (for good).
+        status -> Text,
+        /// When it was sold.
+        created_at -> Timestamptz,
+        /// When it last changed.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// A company's customers, who buy subscriptions and attend lessons.
+    clients (id) {
+        /// The client id.
+        id -> Int8,
+        /// The company.
+        company_id -> Int8,
+        /// The account the client signs in with, if any (at most one client per account and company).
+        user_id -> Nullable<Int8>,
+        /// Full name; empty once anonymized.
+        name -> Text,
+        /// Where mail reaches the client.
+        email -> Nullable<Text>,
+        /// Phone number, as given.
+        phone -> Nullable<Text>,
+        /// Date of birth.
+        birth_date -> Nullable<Date>,
+        /// The studio's notes.
+        notes -> Nullable<Text>,
+        /// False once the client left.
+        active -> Bool,
+        /// When name, contacts, birth date and notes were erased (for good).
+        anonymized_at -> Nullable<Timestamptz>,
+        /// When the client was created.
+        created_at -> Timestamptz,
+        /// When the client last changed.
+        updated_at -> Timestamptz,
     }
 }
 
@@ -141,6 +223,34 @@ diesel::table! {
         user_id -> Int8,
         /// When the account joined the company.
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Contracts signed with clients; numbers are unique per company.
+    contracts (id) {
+        /// The contract id.
+        id -> Int8,
+        /// The company (the client's).
+        company_id -> Int8,
+        /// The client.
+        client_id -> Int8,
+        /// The contract number, unique within the company.
+        number -> Text,
+        /// When it was signed, if it was.
+        signed_on -> Nullable<Date>,
+        /// First day it applies.
+        valid_from -> Date,
+        /// Last day it applies; NULL while open-ended.
+        valid_to -> Nullable<Date>,
+        /// Its terms, as text.
+        terms -> Nullable<Text>,
+        /// DRAFT, ACTIVE, ENDED or CANCELLED.
+        status -> Text,
+        /// When the contract was created.
+        created_at -> Timestamptz,
+        /// When the contract last changed.
+        updated_at -> Timestamptz,
     }
 }
 
@@ -759,7 +869,15 @@ diesel::table! {
 }
 
 diesel::joinable!(absences -> employees (employee_id));
+diesel::joinable!(attendance -> client_subscriptions (subscription_id));
+diesel::joinable!(attendance -> clients (client_id));
+diesel::joinable!(attendance -> lessons (lesson_id));
+diesel::joinable!(attendance -> users (marked_by));
 diesel::joinable!(auth_events -> sessions (session_id));
+diesel::joinable!(client_subscriptions -> groups (group_id));
+diesel::joinable!(client_subscriptions -> prices (price_id));
+diesel::joinable!(clients -> companies (company_id));
+diesel::joinable!(clients -> users (user_id));
 diesel::joinable!(clock_idempotency_keys -> employees (employee_id));
 diesel::joinable!(company_holidays -> companies (company_id));
 diesel::joinable!(company_members -> companies (company_id));
@@ -801,12 +919,16 @@ diesel::joinable!(work_sessions -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     absences,
+    attendance,
     auth_events,
     avatars,
+    client_subscriptions,
+    clients,
     clock_idempotency_keys,
     companies,
     company_holidays,
     company_members,
+    contracts,
     email_tokens,
     employees,
     favorite_groups,

@@ -117,6 +117,11 @@ fn companies_in(scope: Scope) -> BoxedCompanies {
     }
 }
 
+/// The ids of the companies `scope` reaches, as a subquery.
+pub fn company_ids_in(scope: Scope) -> companies::BoxedQuery<'static, Pg, BigInt> {
+    companies_in(scope).select(companies::id)
+}
+
 /// Filters companies whose name contains `search`.
 fn searched_companies(scope: Scope, search: Option<&str>) -> BoxedCompanies {
     let query = companies_in(scope);

@@ -1,6 +1,7 @@
 //! The GraphQL side of the academy: its roots (merged into [`AcademyQuery`] and
 //! [`AcademyMutation`]) and output types.
 
+pub mod clients;
 pub mod favorites;
 pub mod timetable;
 pub mod types;
@@ -12,8 +13,16 @@ pub const PUBLIC_OPERATIONS: &[&str] = &["prices"];
 
 /// The queries of the academy.
 #[derive(MergedObject, Default)]
-pub struct AcademyQuery(timetable::TimetableQuery, favorites::FavoritesQuery);
+pub struct AcademyQuery(
+    timetable::TimetableQuery,
+    clients::ClientsQuery,
+    favorites::FavoritesQuery,
+);
 
 /// The mutations of the academy.
 #[derive(MergedObject, Default)]
-pub struct AcademyMutation(timetable::TimetableMutation, favorites::FavoritesMutation);
+pub struct AcademyMutation(
+    timetable::TimetableMutation,
+    clients::ClientsMutation,
+    favorites::FavoritesMutation,
+);

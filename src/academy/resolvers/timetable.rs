@@ -115,7 +115,7 @@ fn reach(ctx: &Context<'_>) -> Result<Reach> {
     Ok(Reach::of(Some(Scope::of_staff(ctx.viewer())?)))
 }
 
-fn page_args(
+pub(super) fn page_args(
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,

@@ -1,6 +1,8 @@
 //! The steps of each academy operation: checks, one transaction over the queries. Nothing here
 //! knows GraphQL.
 
+pub mod attendance;
+pub mod clients;
 pub mod favorites;
 pub mod prices;
 pub mod timetable;

@@ -23,7 +23,7 @@ pub struct PriceInput {
     pub active: Option<bool>,
 }
 
-fn check_lessons(lessons: Option<Option<i32>>) -> AppResult<Option<Option<i32>>> {
+pub(super) fn check_lessons(lessons: Option<Option<i32>>) -> AppResult<Option<Option<i32>>> {
     if let Some(Some(lessons)) = lessons
         && !(1..=10_000).contains(&lessons)
     {

@@ -8,12 +8,13 @@ use crate::academy::model::{
     COACH_BUSY, Group, GroupChanges, GroupId, LESSON_END_BEFORE_START, LESSON_EXISTS, Lesson,
     LessonId, Location, LocationChanges, LocationId, NewGroup, NewLocation, UNKNOWN_TIME_ZONE,
 };
-use crate::academy::queries::{self, LocalLesson};
+use crate::academy::queries::{self, LocalLesson, clients as client_queries};
 use crate::academy::service::optional_text;
 use crate::app::App;
 use crate::auth::scope::Scope;
 use crate::error::{AppError, AppResult, OnConstraint};
 use crate::graphql::scalars::Weekday;
+use crate::mail::{self, NewMail};
 use crate::validate::check_name;
 use crate::workforce::model::{CompanyId, EmployeeId};
 use crate::workforce::queries::company_in;
@@ -317,7 +318,9 @@ pub async fn update_lesson(
     .await
 }
 
-/// Cancels a lesson of a company `scope` reaches, for good.
+/// Cancels a lesson of a company `scope` reaches, for good: the lessons its marks consumed are
+/// given back, and its group's clients (and those marked at it) are mailed through the outbox,
+/// all in one transaction.
 pub async fn cancel_lesson(
     app: &App,
     scope: Scope,
@@ -333,7 +336,37 @@ pub async fn cancel_lesson(
         if lesson.cancelled_at.is_some() {
             return Err(cancelled());
         }
-        Ok(queries::cancel_lesson(conn, lesson.id, reason.as_deref()).await?)
+        let lesson = queries::cancel_lesson(conn, lesson.id, reason.as_deref()).await?;
+        client_queries::refund_lesson(conn, lesson.id).await?;
+        for recipient in client_queries::cancellation_recipients(conn, lesson.id).await? {
+            let subject = format!(
+                "Cancelled: {} on {}",
+                recipient.group_name, recipient.local_start
+            );
+            let because = recipient
+                .reason
+                .as_deref()
+                .map(|reason| format!("\nReason: {reason}\n"))
+                .unwrap_or_default();
+            let body = format!(
+                "Hello {},\n\nthe lesson of {} at {} on {} (local time) is cancelled.\n{because}",
+                recipient.name,
+                recipient.group_name,
+                recipient.location_name,
+                recipient.local_start
+            );
+            mail::enqueue(
+                conn,
+                NewMail {
+                    recipient: &recipient.email,
+                    subject: &subject,
+                    body: &body,
+                    secret: None,
+                },
+            )
+            .await?;
+        }
+        Ok(lesson)
     })
     .await
 }

@@ -4,8 +4,10 @@
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::Utc;
 
+use crate::academy::loaders::ClientsOfUser;
+use crate::academy::model::Client;
 use crate::academy::resolvers::favorites::favorites_of;
-use crate::academy::resolvers::types::Favorites;
+use crate::academy::resolvers::types::{Favorites, client_reach};
 use crate::accounts::loaders::{LiveSessionsOf, SharesCompany};
 use crate::accounts::model::{AuthEventRow, RoleChangeRow};
 use crate::accounts::service::avatar;
@@ -151,6 +153,21 @@ impl User {
             return Err(AppError::NotFound("user").into());
         }
         favorites_of(ctx, self.id).await
+    }
+
+    /// The account's client records (one per company it is a client of) that you may see:
+    /// your own, or (managers and up) those of your companies, by name.
+    #[graphql(guard = "MinLevel(Level::User).and(SelfOr { user: self.id, level: Level::Manager })")]
+    async fn clients(&self, ctx: &Context<'_>) -> Result<Vec<Client>> {
+        let reach = client_reach(ctx.viewer())?;
+        Ok(ctx
+            .loader()
+            .load_one(ClientsOfUser {
+                user: self.id,
+                reach,
+            })
+            .await?
+            .unwrap_or_default())
     }
 
     /// The account's employee records that you may see.
