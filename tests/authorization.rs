@@ -611,6 +611,41 @@ const ROWS: &[Row] = &[
         expected: "UFF✓✓✓✓✓",
     },
     Row {
+        operation: "`statistics` (with its `overview`)",
+        query: r#"{ statistics(from: "2026-12-01", to: "2026-12-07") { overview { lessonsHeld } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`Statistics.employees`",
+        query: r#"{ statistics(from: "2026-12-01", to: "2026-12-07") { employees { lessonsTaught } } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`Statistics.employee`",
+        query: r#"{ statistics(from: "2026-12-01", to: "2026-12-07") { employee(id: "999999") { lessonsTaught } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`Statistics.locations`",
+        query: r#"{ statistics(from: "2026-12-01", to: "2026-12-07") { locations { lessonsHeld } } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`Statistics.location`",
+        query: r#"{ statistics(from: "2026-12-01", to: "2026-12-07") { location(id: "999999") { lessonsHeld } } }"#,
+        expected: "UFFFF✓✓✓",
+    },
+    Row {
+        operation: "`Statistics.groups`",
+        query: r#"{ statistics(from: "2026-12-01", to: "2026-12-07") { groups { lessonsHeld } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
+        operation: "`Statistics.group`",
+        query: r#"{ statistics(from: "2026-12-01", to: "2026-12-07") { group(id: "999999") { lessonsHeld } } }"#,
+        expected: "UFF✓✓✓✓✓",
+    },
+    Row {
         operation: "`myFavorites`",
         query: r#"{ myFavorites { groups { id } } }"#,
         expected: "UF✓✓✓✓✓✓",

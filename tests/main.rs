@@ -3,6 +3,7 @@
 mod common;
 
 mod academy;
+mod academy_statistics;
 mod admin;
 mod architecture;
 mod audit;

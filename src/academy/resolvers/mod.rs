@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod favorites;
+pub mod statistics;
 pub mod timetable;
 pub mod types;
 
@@ -17,6 +18,7 @@ pub struct AcademyQuery(
     timetable::TimetableQuery,
     clients::ClientsQuery,
     favorites::FavoritesQuery,
+    statistics::StatisticsQuery,
 );
 
 /// The mutations of the academy.
