@@ -82,6 +82,10 @@ pub enum Command {
     /// ROLLCALL_ADMIN_PASSWORD when there is none. Works with DATABASE_URL, with the embedded
     /// database of a running server, and with no server running.
     CreateAdmin(CreateAdmin),
+    /// Fill an empty database with a demo studio (locations, coaches, clients, a term of
+    /// lessons with attendance, work sessions and timesheets) and print its accounts and their
+    /// password. Refuses a database that has companies.
+    SeedDemo,
 }
 
 /// The account `create-admin` makes.

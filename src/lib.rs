@@ -21,6 +21,7 @@ pub mod mail;
 pub mod offload;
 pub mod schema;
 pub mod secret;
+pub mod seed;
 pub mod system;
 pub mod timesheets;
 pub mod validate;
@@ -112,6 +113,29 @@ pub async fn create_admin(
         user.username.unwrap_or_default(),
         user.id
     );
+    Ok(())
+}
+
+/// Fills an empty database with the demo studio and prints its accounts and their password.
+pub async fn seed_demo(config: Config) -> anyhow::Result<()> {
+    let database = Database::open_for_command(&config).await?;
+    let seeded = async {
+        apply_migrations(&database).await?;
+        let mut conn =
+            <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
+                database.url.expose(),
+            )
+            .await?;
+        seed::seed_demo(&mut conn, &auth::passwords::Hasher::new()).await
+    }
+    .await;
+    database.close().await?;
+    let seeded = seeded?;
+    println!("Seeded the demo studio \"Studio Linden\" (Europe/Berlin). Accounts:");
+    for (username, name, role) in seed::ACCOUNTS {
+        println!("  {username:<8} {name:<15} {role}");
+    }
+    println!("Password of every demo account: {}", seeded.password);
     Ok(())
 }
 

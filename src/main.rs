@@ -55,6 +55,7 @@ fn main() -> ExitCode {
             Ok(password) => runtime.block_on(rollcall::create_admin(config, account, password)),
             Err(err) => Err(err),
         },
+        Command::SeedDemo => runtime.block_on(rollcall::seed_demo(config)),
         Command::Serve | Command::ExportSchema => runtime.block_on(rollcall::serve(config)),
     };
     match outcome {

@@ -204,6 +204,16 @@ fn post_graphql(addr: SocketAddr, body: &Value) -> Value {
     )
 }
 
+fn post_graphql_with_token(addr: SocketAddr, token: &str, body: &Value) -> Value {
+    http(
+        addr,
+        &format!(
+            "POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nAuthorization: Bearer {token}"
+        ),
+        &body.to_string(),
+    )
+}
+
 /// The postmaster of the embedded cluster in `data_dir`, if one is running.
 fn postmaster_pid(data_dir: &Path) -> Option<Pid> {
     let text = std::fs::read_to_string(data_dir.join("postgres/postmaster.pid")).ok()?;
@@ -458,5 +468,83 @@ async fn create_admin_against_a_database_url() {
     assert_eq!(
         admin_login(server.addr, "root")["data"]["login"]["user"]["role"],
         "ADMIN"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_demo_fills_an_empty_database_once() {
+    let url = crate::common::empty_database().await;
+    let temp = data_dir();
+    let seed = || {
+        run(rollcall()
+            .arg("seed-demo")
+            .env("ROLLCALL_DATA_DIR", temp.path())
+            .env("DATABASE_URL", &url))
+    };
+    let output = seed();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for account in ["olivia", "hannah", "max", "cora", "ann"] {
+        assert!(stdout.contains(account), "{stdout}");
+    }
+    let password = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Password of every demo account: "))
+        .unwrap_or_else(|| panic!("no password in {stdout}"))
+        .trim()
+        .to_owned();
+
+    let server = Server::start_with(temp.path(), &[("DATABASE_URL", &url)]);
+    let login = post_graphql(
+        server.addr,
+        &json!({
+            "query": "mutation ($i: LoginInput) { login(input: $i) { accessToken user { role } } }",
+            "variables": { "i": { "login": "hannah", "password": password } },
+        }),
+    );
+    assert_eq!(
+        login["data"]["login"]["user"]["role"], "HEAD_MANAGER",
+        "{login}"
+    );
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let body = post_graphql_with_token(
+        server.addr,
+        &token,
+        &json!({ "query": "{ groups { totalCount nodes { clients { name } } }
+            clientSubscriptions(filter: {status: EXPIRED}) { totalCount }
+            timesheets(filter: {status: FINALIZED}) { totalCount } }" }),
+    );
+    let data = &body["data"];
+    assert_eq!(data["groups"]["totalCount"], 4, "{body}");
+    let clients: usize = data["groups"]["nodes"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|group| group["clients"].as_array().expect("clients").len())
+        .sum();
+    assert_eq!(clients, 24, "every client is in a group: {body}");
+    assert!(
+        data["clientSubscriptions"]["totalCount"].as_i64() > Some(0),
+        "{body}"
+    );
+    assert!(
+        data["timesheets"]["totalCount"].as_i64() > Some(0),
+        "{body}"
+    );
+
+    // Not twice.
+    let output = seed();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("has companies"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }
