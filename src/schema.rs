@@ -108,6 +108,9 @@ const CLEAN_UP_INTERVAL: Duration = Duration::from_secs(3600);
 /// How often the timesheet report job runs.
 const REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How often overdue loans are looked at (a reminder goes out on a day, not a minute).
+const REMINDER_INTERVAL: Duration = Duration::from_secs(900);
+
 /// Starts the background work of a serving instance, but the mail worker (`serve` starts it;
 /// tests deliver mail when they choose): the cross-instance event listener and each area's
 /// periodic jobs. Each stops when the server shuts down.
@@ -130,5 +133,11 @@ pub fn start_background(app: &Arc<App>) {
         "writing timesheet reports",
         REPORT_INTERVAL,
         timesheets::service::reports::run,
+    );
+    app::spawn_periodic(
+        app,
+        "sending overdue loan reminders",
+        REMINDER_INTERVAL,
+        academy::service::library::run,
     );
 }

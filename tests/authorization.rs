@@ -646,6 +646,61 @@ const ROWS: &[Row] = &[
         expected: "UFF✓✓✓✓✓",
     },
     Row {
+        operation: "`books`",
+        query: r#"{ books { nodes { id available } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`book`",
+        query: r#"{ book(id: "999999") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`createBook`",
+        query: r#"mutation { createBook(input: {companyId: "999999", title: "Yoga", copies: 1}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`updateBook`",
+        query: r#"mutation { updateBook(id: "999999", input: {title: "Yoga"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`deleteBook`",
+        query: r#"mutation { deleteBook(id: "999999") }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`lendBook`",
+        query: r#"mutation { lendBook(input: {bookId: "999999", clientId: "999999", due: "2099-01-01"}) { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`returnBook`",
+        query: r#"mutation { returnBook(loanId: "999999") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`extendLoan`",
+        query: r#"mutation { extendLoan(loanId: "999999", due: "2099-01-01") { id } }"#,
+        expected: "UFFF✓✓✓✓",
+    },
+    Row {
+        operation: "`loans`",
+        query: r#"{ loans { nodes { id } } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`loan`",
+        query: r#"{ loan(id: "999999") { id } }"#,
+        expected: "UF✓✓✓✓✓✓",
+    },
+    Row {
+        operation: "`User.loans` (own account)",
+        query: r#"{ me { loans { id } } }"#,
+        expected: "✓F✓✓✓✓✓✓",
+    },
+    Row {
         operation: "`myFavorites`",
         query: r#"{ myFavorites { groups { id } } }"#,
         expected: "UF✓✓✓✓✓✓",

@@ -3,6 +3,7 @@
 mod common;
 
 mod academy;
+mod academy_clients;
 mod academy_statistics;
 mod admin;
 mod architecture;

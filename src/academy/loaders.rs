@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 
 use crate::academy::model::{
-    Attendance, Client, ClientId, ClientSubscription, Contract, Group, GroupId, Lesson, LessonId,
-    Location, LocationId, Price, PriceId, SubscriptionId,
+    Attendance, Book, BookId, Client, ClientId, ClientSubscription, Contract, Group, GroupId,
+    Lesson, LessonId, Loan, Location, LocationId, Price, PriceId, SubscriptionId,
 };
 use crate::academy::queries::clients::{self as client_queries, ClientReach, MarkReach};
+use crate::academy::queries::library::{self as library_queries, LoanReach, LoanWindow};
 use crate::academy::queries::{self, LessonWindow, Reach};
 use crate::auth::identity::UserId;
 use crate::error::{SharedError, shared};
@@ -435,6 +436,216 @@ impl Loader<ClientsOfUser> for Loaders {
                         .entry(ClientsOfUser { user, reach })
                         .or_default()
                         .push(client);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<BookId> for Loaders {
+    type Value = Book;
+    type Error = SharedError;
+
+    async fn load(&self, ids: &[BookId]) -> Result<HashMap<BookId, Book>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let rows = library_queries::books_by_ids(&mut conn, Reach::All, ids)
+            .await
+            .map_err(shared)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// How many copies of a book are on loan: one grouped count per request level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OnLoan(pub BookId);
+
+impl Loader<OnLoan> for Loaders {
+    type Value = i64;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[OnLoan]) -> Result<HashMap<OnLoan, i64>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<BookId> = keys.iter().map(|key| key.0).collect();
+        let mut found: HashMap<OnLoan, i64> = keys.iter().map(|key| (*key, 0)).collect();
+        for (book, n) in library_queries::open_loans_of_books(&mut conn, &ids)
+            .await
+            .map_err(shared)?
+        {
+            found.insert(OnLoan(book), n);
+        }
+        Ok(found)
+    }
+}
+
+/// The books of a group that the viewer's reach sees, by title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BooksOfGroup {
+    pub group: GroupId,
+    pub reach: Reach,
+}
+
+impl Loader<BooksOfGroup> for Loaders {
+    type Value = Vec<Book>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[BooksOfGroup],
+    ) -> Result<HashMap<BooksOfGroup, Vec<Book>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let mut found: HashMap<BooksOfGroup, Vec<Book>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        let mut reaches: HashMap<Reach, Vec<GroupId>> = HashMap::new();
+        for key in keys {
+            reaches.entry(key.reach).or_default().push(key.group);
+        }
+        for (reach, groups) in reaches {
+            for book in library_queries::books_of_groups(&mut conn, reach, &groups)
+                .await
+                .map_err(shared)?
+            {
+                if let Some(group) = book.group_id {
+                    found
+                        .entry(BooksOfGroup { group, reach })
+                        .or_default()
+                        .push(book);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A page of a book's loans that the viewer's reach sees, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LoansPage {
+    pub book: BookId,
+    pub reach: LoanReach,
+    pub window: LoanWindow,
+}
+
+impl Loader<LoansPage> for Loaders {
+    type Value = Vec<Loan>;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[LoansPage]) -> Result<HashMap<LoansPage, Vec<Loan>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let mut found: HashMap<LoansPage, Vec<Loan>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        let mut windows: HashMap<(LoanReach, LoanWindow), Vec<BookId>> = HashMap::new();
+        for key in keys {
+            windows
+                .entry((key.reach, key.window))
+                .or_default()
+                .push(key.book);
+        }
+        for ((reach, window), books) in windows {
+            for loan in library_queries::loans_of_books(&mut conn, reach, &books, &window)
+                .await
+                .map_err(shared)?
+            {
+                found
+                    .entry(LoansPage {
+                        book: loan.book_id,
+                        reach,
+                        window,
+                    })
+                    .or_default()
+                    .push(loan);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// How many loans of a book the viewer's reach sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LoanCount {
+    pub book: BookId,
+    pub reach: LoanReach,
+}
+
+impl Loader<LoanCount> for Loaders {
+    type Value = i64;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[LoanCount]) -> Result<HashMap<LoanCount, i64>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let mut found: HashMap<LoanCount, i64> = keys.iter().map(|key| (*key, 0)).collect();
+        let mut reaches: HashMap<LoanReach, Vec<BookId>> = HashMap::new();
+        for key in keys {
+            reaches.entry(key.reach).or_default().push(key.book);
+        }
+        for (reach, books) in reaches {
+            for (book, n) in library_queries::count_loans_of_books(&mut conn, reach, &books)
+                .await
+                .map_err(shared)?
+            {
+                found.insert(LoanCount { book, reach }, n);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A client's loans, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LoansOfClient(pub ClientId);
+
+impl Loader<LoansOfClient> for Loaders {
+    type Value = Vec<Loan>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[LoansOfClient],
+    ) -> Result<HashMap<LoansOfClient, Vec<Loan>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<ClientId> = keys.iter().map(|key| key.0).collect();
+        let rows = library_queries::loans_of_clients(&mut conn, &ids)
+            .await
+            .map_err(shared)?;
+        Ok(grouped(
+            keys,
+            rows.into_iter()
+                .filter_map(|row| row.client_id.map(|client| (LoansOfClient(client), row))),
+        ))
+    }
+}
+
+/// An account's loans (as the borrower) that the viewer's reach sees, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LoansOfUser {
+    pub user: UserId,
+    pub reach: LoanReach,
+}
+
+impl Loader<LoansOfUser> for Loaders {
+    type Value = Vec<Loan>;
+    type Error = SharedError;
+
+    async fn load(
+        &self,
+        keys: &[LoansOfUser],
+    ) -> Result<HashMap<LoansOfUser, Vec<Loan>>, Self::Error> {
+        let mut conn = self.conn().await?;
+        let mut found: HashMap<LoansOfUser, Vec<Loan>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        let mut reaches: HashMap<LoanReach, Vec<UserId>> = HashMap::new();
+        for key in keys {
+            reaches.entry(key.reach).or_default().push(key.user);
+        }
+        for (reach, users) in reaches {
+            for loan in library_queries::loans_of_users(&mut conn, reach, &users)
+                .await
+                .map_err(shared)?
+            {
+                if let Some(user) = loan.user_id {
+                    found
+                        .entry(LoansOfUser { user, reach })
+                        .or_default()
+                        .push(loan);
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! The shape of every area: [`model`], [`queries`], [`service`], [`loaders`], [`resolvers`];
 //! [`money`] reads and writes amounts.
 
+pub mod isbn;
 pub mod loaders;
 pub mod model;
 pub mod money;

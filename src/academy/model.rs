@@ -7,7 +7,8 @@ use diesel::prelude::*;
 
 use crate::auth::identity::UserId;
 use crate::db::schema::{
-    attendance, client_subscriptions, clients, contracts, groups, lessons, locations, prices,
+    attendance, books, client_subscriptions, clients, contracts, groups, lessons, loans, locations,
+    prices,
 };
 use crate::error::Violation;
 use crate::workforce::model::{CompanyId, EmployeeId};
@@ -40,6 +41,14 @@ id_newtype!(
 id_newtype!(
     /// A client subscription id.
     SubscriptionId
+);
+id_newtype!(
+    /// A book id.
+    BookId
+);
+id_newtype!(
+    /// A loan id.
+    LoanId
 );
 
 /// A location, as stored.
@@ -516,4 +525,146 @@ pub const SUBSCRIPTION_DATES: Violation = Violation {
     field: "validTo",
     reason: "END_BEFORE_START",
     message: "a subscription ends on or after the day it starts",
+};
+
+// The library ----------------------------------------------------------------------------------
+
+/// A book, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = books, check_for_backend(diesel::pg::Pg))]
+pub struct Book {
+    pub id: BookId,
+    pub company_id: CompanyId,
+    pub group_id: Option<GroupId>,
+    pub title: String,
+    /// Empty when none is known.
+    pub author: String,
+    /// ISBN-13.
+    pub isbn: Option<String>,
+    pub copies: i32,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new book.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = books)]
+pub struct NewBook {
+    pub company_id: CompanyId,
+    pub group_id: Option<GroupId>,
+    pub title: String,
+    pub author: String,
+    pub isbn: Option<String>,
+    pub copies: i32,
+}
+
+/// Changes to a book: `None` keeps a value, `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = books)]
+pub struct BookChanges {
+    pub group_id: Option<Option<GroupId>>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub isbn: Option<Option<String>>,
+    pub copies: Option<i32>,
+    pub active: Option<bool>,
+}
+
+/// A loan, as stored, with whether it is overdue (in its company's zone) and how many
+/// reminders were sent.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = loans, check_for_backend(diesel::pg::Pg))]
+pub struct Loan {
+    pub id: LoanId,
+    pub company_id: CompanyId,
+    pub book_id: BookId,
+    pub client_id: Option<ClientId>,
+    pub user_id: Option<UserId>,
+    pub lent_on: NaiveDate,
+    pub due: NaiveDate,
+    pub returned_on: Option<NaiveDate>,
+    pub lent_by: Option<UserId>,
+    pub returned_to: Option<UserId>,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Open and past its due day in its company's zone (not stored).
+    #[diesel(
+        select_expression = diesel::dsl::sql::<diesel::sql_types::Bool>(LOAN_OVERDUE_SQL),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Bool>
+    )]
+    pub overdue: bool,
+    /// Reminders sent (not stored).
+    #[diesel(
+        select_expression = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM loan_reminders WHERE loan_reminders.loan_id = loans.id)"
+        ),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>
+    )]
+    pub reminders_sent: i64,
+}
+
+/// Whether a loan is open and past its due day in its company's zone, in SQL.
+pub const LOAN_OVERDUE_SQL: &str =
+    "(loans.returned_on IS NULL AND loans.due < rollcall_company_today(loans.company_id))";
+
+/// A new loan.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = loans)]
+pub struct NewLoan {
+    pub company_id: CompanyId,
+    pub book_id: BookId,
+    pub client_id: Option<ClientId>,
+    pub user_id: Option<UserId>,
+    pub lent_on: NaiveDate,
+    pub due: NaiveDate,
+    pub lent_by: UserId,
+    pub note: Option<String>,
+}
+
+/// The orders of the list of books.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookOrder {
+    Title,
+    Author,
+    Newest,
+}
+
+/// The orders of the list of loans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoanOrder {
+    DueSoonest,
+    Newest,
+}
+
+/// How the list of books filters.
+#[derive(Debug, Clone, Default)]
+pub struct BookFilter {
+    pub company: Option<CompanyId>,
+    /// Title or author containing this.
+    pub search: Option<String>,
+    pub group: Option<GroupId>,
+    /// Books with a copy free (true) or none (false).
+    pub available: Option<bool>,
+    pub active: Option<bool>,
+}
+
+/// How the list of loans filters.
+#[derive(Debug, Clone, Default)]
+pub struct LoanFilter {
+    pub company: Option<CompanyId>,
+    pub book: Option<BookId>,
+    pub client: Option<ClientId>,
+    pub user: Option<UserId>,
+    pub open: Option<bool>,
+    pub overdue: Option<bool>,
+}
+
+/// An ISBN is unique within its company.
+pub const ISBN_TAKEN: Violation = Violation {
+    constraint: "books_isbn_taken",
+    field: "isbn",
+    reason: "ISBN_TAKEN",
+    message: "the company has a book with this ISBN",
 };

@@ -2,9 +2,10 @@
 //! company's active locations, groups (of active locations) and their lessons; a member
 //! manager also reaches the inactive ones of its companies, owners everything. Prices are open
 //! to anyone while active. Each function takes the viewer's [`Reach`]. The clients' side is in
-//! [`clients`], the numbers in [`statistics`].
+//! [`clients`], the library in [`library`], the numbers in [`statistics`].
 
 pub mod clients;
+pub mod library;
 pub mod statistics;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};

@@ -93,6 +93,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A company's course books and materials, lent to its clients and members.
+    books (id) {
+        /// The book id.
+        id -> Int8,
+        /// The company.
+        company_id -> Int8,
+        /// The group it belongs to (of the same company), if any.
+        group_id -> Nullable<Int8>,
+        /// Its title.
+        title -> Text,
+        /// Its author; empty when none is known.
+        author -> Text,
+        /// Its ISBN-13 (an ISBN-10 is stored converted), unique within the company.
+        isbn -> Nullable<Text>,
+        /// How many copies the company has.
+        copies -> Int4,
+        /// False once archived: no longer lent.
+        active -> Bool,
+        /// When the book was added.
+        created_at -> Timestamptz,
+        /// When the book last changed.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     /// What a client bought: so many lessons (or unlimited) of a group, or of any group of the company, between two days.
     client_subscriptions (id) {
         /// The subscription id.
@@ -441,6 +467,52 @@ diesel::table! {
         payload -> Jsonb,
         /// When the event was written (wall clock).
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Reminders of overdue loans: the first overdue day and every 7 days after, at most 3, each once.
+    loan_reminders (loan_id, number) {
+        /// The loan.
+        loan_id -> Int8,
+        /// Which reminder, 1 to 3.
+        number -> Int4,
+        /// The address it was queued to.
+        recipient -> Text,
+        /// When it was queued in the outbox.
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Books lent to a client or a member of the book's company; open until returned.
+    loans (id) {
+        /// The loan id.
+        id -> Int8,
+        /// The company (the book's).
+        company_id -> Int8,
+        /// The book lent.
+        book_id -> Int8,
+        /// The borrower, when a client (else user_id).
+        client_id -> Nullable<Int8>,
+        /// The borrower, when an account that is a member of the company (else client_id).
+        user_id -> Nullable<Int8>,
+        /// The day it was lent, in the company's time zone.
+        lent_on -> Date,
+        /// The last day to return it; overdue from the next day.
+        due -> Date,
+        /// The day it came back; NULL while open.
+        returned_on -> Nullable<Date>,
+        /// Who lent it.
+        lent_by -> Nullable<Int8>,
+        /// Who took it back.
+        returned_to -> Nullable<Int8>,
+        /// A note on the loan.
+        note -> Nullable<Text>,
+        /// When the loan was recorded.
+        created_at -> Timestamptz,
+        /// When the loan last changed.
+        updated_at -> Timestamptz,
     }
 }
 
@@ -874,6 +946,8 @@ diesel::joinable!(attendance -> clients (client_id));
 diesel::joinable!(attendance -> lessons (lesson_id));
 diesel::joinable!(attendance -> users (marked_by));
 diesel::joinable!(auth_events -> sessions (session_id));
+diesel::joinable!(books -> companies (company_id));
+diesel::joinable!(books -> groups (group_id));
 diesel::joinable!(client_subscriptions -> groups (group_id));
 diesel::joinable!(client_subscriptions -> prices (price_id));
 diesel::joinable!(clients -> companies (company_id));
@@ -896,6 +970,7 @@ diesel::joinable!(kiosks -> companies (company_id));
 diesel::joinable!(kiosks -> users (created_by));
 diesel::joinable!(lessons -> employees (coach_id));
 diesel::joinable!(lessons -> groups (group_id));
+diesel::joinable!(loan_reminders -> loans (loan_id));
 diesel::joinable!(locations -> companies (company_id));
 diesel::joinable!(login_failures -> users (user_id));
 diesel::joinable!(prices -> companies (company_id));
@@ -922,6 +997,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     auth_events,
     avatars,
+    books,
     client_subscriptions,
     clients,
     clock_idempotency_keys,
@@ -938,6 +1014,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     kiosks,
     lessons,
     live_events,
+    loan_reminders,
+    loans,
     locations,
     login_failures,
     outbox_mails,

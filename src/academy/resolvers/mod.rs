@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod favorites;
+pub mod library;
 pub mod statistics;
 pub mod timetable;
 pub mod types;
@@ -18,6 +19,7 @@ pub struct AcademyQuery(
     timetable::TimetableQuery,
     clients::ClientsQuery,
     favorites::FavoritesQuery,
+    library::LibraryQuery,
     statistics::StatisticsQuery,
 );
 
@@ -27,4 +29,5 @@ pub struct AcademyMutation(
     timetable::TimetableMutation,
     clients::ClientsMutation,
     favorites::FavoritesMutation,
+    library::LibraryMutation,
 );

@@ -4,12 +4,12 @@
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 
 use crate::academy::loaders::{
-    ClientsOfGroup, ContractsOf, LessonCount, LessonsPage, MarksOfClient, MarksOfLesson,
-    SubscriptionsOf,
+    BooksOfGroup, ClientsOfGroup, ContractsOf, LessonCount, LessonsPage, LoansOfClient,
+    MarksOfClient, MarksOfLesson, SubscriptionsOf,
 };
 use crate::academy::model::{
-    Attendance, AttendanceStatus, Client, ClientSubscription, Contract, ContractStatus, Group,
-    Lesson, LessonId, Location, Price, StoredSubscriptionStatus,
+    Attendance, AttendanceStatus, Book, Client, ClientSubscription, Contract, ContractStatus,
+    Group, Lesson, LessonId, Loan, Location, Price, StoredSubscriptionStatus,
 };
 use crate::academy::money;
 use crate::academy::queries::LessonWindow;
@@ -176,6 +176,20 @@ impl Group {
         Ok(ctx
             .loader()
             .load_one(ClientsOfGroup {
+                group: self.id,
+                reach,
+            })
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Its books that you may see (the catalogue's reach), by title.
+    #[graphql(guard = "MinLevel(Level::User)")]
+    async fn books(&self, ctx: &Context<'_>) -> Result<Vec<Book>> {
+        let reach = crate::academy::resolvers::library::book_reach(ctx.viewer())?;
+        Ok(ctx
+            .loader()
+            .load_one(BooksOfGroup {
                 group: self.id,
                 reach,
             })
@@ -445,6 +459,16 @@ impl Client {
             .unwrap_or_default())
     }
 
+    /// The books lent to the client, newest loan first.
+    #[graphql(guard = "LinkedOr { user: self.user_id, level: Level::Manager }")]
+    async fn loans(&self, ctx: &Context<'_>) -> Result<Vec<Loan>> {
+        Ok(ctx
+            .loader()
+            .load_one(LoansOfClient(self.id))
+            .await?
+            .unwrap_or_default())
+    }
+
     /// The client's marks, latest lesson first.
     #[graphql(guard = "LinkedOr { user: self.user_id, level: Level::Manager }")]
     async fn attendance(&self, ctx: &Context<'_>) -> Result<Vec<Attendance>> {
@@ -641,9 +665,14 @@ impl Attendance {
         }
     }
 
-    /// Whether the client was there without a valid subscription.
-    async fn unpaid(&self) -> bool {
-        self.status.attended() && self.subscription_id.is_none()
+    /// Whether the client was there without a valid subscription (never at a cancelled
+    /// lesson, whose marks consume nothing).
+    async fn unpaid(&self, ctx: &Context<'_>) -> Result<bool> {
+        if !self.status.attended() || self.subscription_id.is_some() {
+            return Ok(false);
+        }
+        let lesson: Option<Lesson> = ctx.loader().load_one(self.lesson_id).await?;
+        Ok(lesson.is_some_and(|lesson| lesson.cancelled_at.is_none()))
     }
 
     /// When it was last marked.

@@ -4,6 +4,7 @@
 pub mod attendance;
 pub mod clients;
 pub mod favorites;
+pub mod library;
 pub mod prices;
 pub mod timetable;
 

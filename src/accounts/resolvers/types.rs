@@ -4,9 +4,10 @@
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::Utc;
 
-use crate::academy::loaders::ClientsOfUser;
-use crate::academy::model::Client;
+use crate::academy::loaders::{ClientsOfUser, LoansOfUser};
+use crate::academy::model::{Client, Loan};
 use crate::academy::resolvers::favorites::favorites_of;
+use crate::academy::resolvers::library::loan_reach;
 use crate::academy::resolvers::types::{Favorites, client_reach};
 use crate::accounts::loaders::{LiveSessionsOf, SharesCompany};
 use crate::accounts::model::{AuthEventRow, RoleChangeRow};
@@ -163,6 +164,21 @@ impl User {
         Ok(ctx
             .loader()
             .load_one(ClientsOfUser {
+                user: self.id,
+                reach,
+            })
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The books lent to the account (as the borrower) that you may see: your own, or
+    /// (managers and up) those of your companies, newest first.
+    #[graphql(guard = "MinLevel(Level::User).and(SelfOr { user: self.id, level: Level::Manager })")]
+    async fn loans(&self, ctx: &Context<'_>) -> Result<Vec<Loan>> {
+        let reach = loan_reach(ctx.viewer())?;
+        Ok(ctx
+            .loader()
+            .load_one(LoansOfUser {
                 user: self.id,
                 reach,
             })

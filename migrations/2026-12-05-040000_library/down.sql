@@ -1,0 +1,3 @@
+DROP TABLE loan_reminders;
+DROP TABLE loans;
+DROP TABLE books;
