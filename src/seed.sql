@@ -1,7 +1,7 @@
 -- The demo studio of `rollcall seed-demo`, after its accounts: a company in Berlin with two
 -- locations, four groups and a term of weekly lessons from eight weeks ago to four weeks ahead,
--- prices, clients with subscriptions, attendance at the lessons held, and staff with clocked
--- work sessions and timesheets. Every date is relative to today, so the studio is current
+-- prices, clients with subscriptions, attendance at the lessons held, staff with clocked work
+-- sessions and timesheets, and a shelf of books with loans. Every date is relative to today, so the studio is current
 -- whenever it is seeded.
 
 CREATE TEMPORARY TABLE demo_term ON COMMIT DROP AS
@@ -205,3 +205,32 @@ UPDATE timesheets t SET
               max(actor_id) FILTER (WHERE action = 'FINALIZE') AS finalizer
           FROM timesheet_transitions GROUP BY employee_id, week) AS x
     WHERE t.employee_id = x.employee_id AND t.week = x.week;
+
+-- A shelf of course books, some lent: Ann's is due soon, one is overdue (its reminders go out
+-- once the server runs), Cora returned hers.
+INSERT INTO books (company_id, group_id, title, author, isbn, copies)
+    SELECT c.id, g.id, v.title, v.author, v.isbn, v.copies
+    FROM companies c
+    CROSS JOIN (VALUES ('Light on Yoga', 'B. K. S. Iyengar', '9780805210316', 3, 'Yoga Basics'),
+                       ('The Pilates Body', 'Brooke Siler', '9780767903967', 2, 'Pilates'),
+                       ('Anatomy of Movement', 'Blandine Calais-Germain', '9780939616572', 2, NULL),
+                       ('Dance Games for Children', 'Anne Green Gilbert', '9781450415750', 4, 'Kids Dance'),
+                       ('Vinyasa Sequences (studio handout)', '', NULL, 1, 'Vinyasa Flow'))
+        AS v (title, author, isbn, copies, grp)
+    LEFT JOIN groups g ON g.name = v.grp
+    WHERE c.name = 'Studio Linden';
+
+INSERT INTO loans (company_id, book_id, client_id, user_id, lent_on, due, returned_on, lent_by,
+        returned_to, note)
+    SELECT b.company_id, b.id, cl.id, u.id, current_date - v.lent_ago, current_date + v.due_in,
+        current_date - v.returned_ago, hannah.id,
+        CASE WHEN v.returned_ago IS NOT NULL THEN hannah.id END, v.note
+    FROM (VALUES ('Light on Yoga', 'Ann Becker', NULL, 10, 4, NULL::integer, NULL),
+                 ('The Pilates Body', 'Elif Yilmaz', NULL, 20, -6, NULL, 'Promised it back last week'),
+                 ('Dance Games for Children', 'Ida Schwarz', NULL, 3, 11, NULL, NULL),
+                 ('Anatomy of Movement', NULL, 'cora', 30, -16, 12, 'For the teacher training'))
+        AS v (title, client, username, lent_ago, due_in, returned_ago, note)
+    JOIN books b ON b.title = v.title
+    LEFT JOIN clients cl ON cl.name = v.client
+    LEFT JOIN users u ON u.username = v.username
+    CROSS JOIN (SELECT id FROM users WHERE username = 'hannah') AS hannah;

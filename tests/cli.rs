@@ -519,7 +519,9 @@ async fn seed_demo_fills_an_empty_database_once() {
         &token,
         &json!({ "query": "{ groups { totalCount nodes { clients { name } } }
             clientSubscriptions(filter: {status: EXPIRED}) { totalCount }
-            timesheets(filter: {status: FINALIZED}) { totalCount } }" }),
+            timesheets(filter: {status: FINALIZED}) { totalCount }
+            books { totalCount }
+            loans(filter: {overdue: true}) { nodes { book { title } overdue } } }" }),
     );
     let data = &body["data"];
     assert_eq!(data["groups"]["totalCount"], 4, "{body}");
