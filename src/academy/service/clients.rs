@@ -11,8 +11,8 @@ use crate::academy::model::{
     SubscriptionChanges, SubscriptionId,
 };
 use crate::academy::queries::{self, clients as client_queries};
-use crate::academy::service::optional_text;
 use crate::academy::service::prices::check_lessons;
+use crate::academy::service::{check_group, optional_text};
 use crate::app::App;
 use crate::auth::identity::UserId;
 use crate::auth::scope::Scope;
@@ -272,23 +272,6 @@ pub struct NewSubscriptionInput {
     pub group: Option<GroupId>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
-}
-
-/// The group must be of `company`.
-async fn check_group(
-    conn: &mut AsyncPgConnection,
-    group: Option<GroupId>,
-    company: CompanyId,
-) -> AppResult<()> {
-    if let Some(group) = group
-        && client_queries::company_of_group(conn, group).await? != Some(company)
-    {
-        return Err(AppError::bad_input(
-            "groupId",
-            "a group of the client's company",
-        ));
-    }
-    Ok(())
 }
 
 /// Sells a subscription to a client of a company `scope` reaches, at an active price of the

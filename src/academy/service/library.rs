@@ -12,7 +12,7 @@ use crate::academy::model::{
 };
 use crate::academy::queries::clients as client_queries;
 use crate::academy::queries::library as queries;
-use crate::academy::service::optional_text;
+use crate::academy::service::{check_group, optional_text};
 use crate::app::App;
 use crate::auth::identity::UserId;
 use crate::auth::scope::Scope;
@@ -78,23 +78,6 @@ impl BookInput {
             active: self.active,
         })
     }
-}
-
-/// The group must be of `company`.
-async fn check_group(
-    conn: &mut AsyncPgConnection,
-    group: Option<GroupId>,
-    company: CompanyId,
-) -> AppResult<()> {
-    if let Some(group) = group
-        && client_queries::company_of_group(conn, group).await? != Some(company)
-    {
-        return Err(AppError::bad_input(
-            "groupId",
-            "a group of the book's company",
-        ));
-    }
-    Ok(())
 }
 
 /// Adds a book to a company `scope` reaches. CONFLICT ISBN_TAKEN.
@@ -265,8 +248,18 @@ pub async fn lend_book(
     .await
 }
 
-fn already_returned() -> AppError {
-    AppError::conflict("ALREADY_RETURNED", "the loan is returned").on_field("loanId")
+/// The open loan `id` of a company `scope` reaches, locked; a returned one is CONFLICT
+/// ALREADY_RETURNED.
+async fn open_loan(conn: &mut AsyncPgConnection, scope: Scope, id: LoanId) -> AppResult<Loan> {
+    let loan = queries::loan_in(conn, scope, id)
+        .await?
+        .ok_or(AppError::NotFound("loan"))?;
+    if loan.returned_on.is_some() {
+        return Err(
+            AppError::conflict("ALREADY_RETURNED", "the loan is returned").on_field("loanId"),
+        );
+    }
+    Ok(loan)
 }
 
 /// Takes a loan of a company `scope` reaches back, today in the company's zone, as `actor`.
@@ -274,12 +267,7 @@ fn already_returned() -> AppError {
 pub async fn return_book(app: &App, scope: Scope, actor: UserId, id: LoanId) -> AppResult<Loan> {
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
-        let loan = queries::loan_in(conn, scope, id)
-            .await?
-            .ok_or(AppError::NotFound("loan"))?;
-        if loan.returned_on.is_some() {
-            return Err(already_returned());
-        }
+        let loan = open_loan(conn, scope, id).await?;
         let today = client_queries::company_today(conn, loan.company_id).await?;
         Ok(queries::return_loan(conn, loan.id, today.max(loan.lent_on), actor).await?)
     })
@@ -295,12 +283,7 @@ pub async fn extend_loan(
 ) -> AppResult<Loan> {
     let mut conn = app.pool.get().await?;
     conn.transaction(async |conn| {
-        let loan = queries::loan_in(conn, scope, id)
-            .await?
-            .ok_or(AppError::NotFound("loan"))?;
-        if loan.returned_on.is_some() {
-            return Err(already_returned());
-        }
+        let loan = open_loan(conn, scope, id).await?;
         if due < loan.lent_on {
             return Err(AppError::bad_input(
                 "due",

@@ -8,7 +8,12 @@ pub mod library;
 pub mod prices;
 pub mod timetable;
 
+use diesel_async::AsyncPgConnection;
+
+use crate::academy::model::GroupId;
+use crate::academy::queries::clients::company_of_group;
 use crate::error::{AppError, AppResult};
+use crate::workforce::model::CompanyId;
 
 /// An optional text: trimmed, at most `max` characters; blank clears it.
 fn optional_text(field: &str, text: Option<String>, max: usize) -> AppResult<Option<String>> {
@@ -20,4 +25,22 @@ fn optional_text(field: &str, text: Option<String>, max: usize) -> AppResult<Opt
         )),
         Some(text) => Ok(Some(text.to_owned())),
     }
+}
+
+/// A group named for a record of `company` (a subscription's, a book's) must be of that
+/// company: BAD_USER_INPUT on `groupId` otherwise.
+async fn check_group(
+    conn: &mut AsyncPgConnection,
+    group: Option<GroupId>,
+    company: CompanyId,
+) -> AppResult<()> {
+    if let Some(group) = group
+        && company_of_group(conn, group).await? != Some(company)
+    {
+        return Err(AppError::bad_input(
+            "groupId",
+            "a group of the same company",
+        ));
+    }
+    Ok(())
 }
