@@ -20,8 +20,9 @@ const SHARED: &[&str] = &[
     "secret",
     "validate",
 ];
-/// Above the areas: the assembly and the entry points.
-const TOP: &[&str] = &["schema", "lib", "main"];
+/// Above the areas: the assembly, the demo seed (which fills every area's tables) and the
+/// entry points.
+const TOP: &[&str] = &["schema", "seed", "lib", "main"];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -67,7 +68,7 @@ fn areas() -> Vec<String> {
 /// The modules above the shared layers that `source` names.
 fn upward_references(source: &str, areas: &[String]) -> Vec<String> {
     let mut above: Vec<&str> = areas.iter().map(String::as_str).collect();
-    above.extend(["schema"]);
+    above.extend(["schema", "seed"]);
     above
         .into_iter()
         .filter(|module| {

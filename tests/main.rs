@@ -17,6 +17,7 @@ mod graphiql;
 mod graphql_http;
 mod identity;
 mod kiosks;
+mod library;
 mod limits;
 mod live;
 mod mail;
