@@ -153,10 +153,16 @@ async fn day(app: &TestApp, company: &str, offset: i64) -> String {
 }
 
 /// Moves a loan back in time: due `days` days before today in its company's zone, lent a
-/// month before that.
+/// month before that; the reminders of its due day move with it (as if the days had passed).
 async fn backdate(app: &TestApp, loan: &str, days: i64) {
+    let new_due = format!(
+        "(SELECT (now() AT TIME ZONE c.time_zone)::date - {days} FROM loans l \
+          JOIN companies c ON c.id = l.company_id WHERE l.id = {loan})"
+    );
     app.sql(&format!(
-        "UPDATE loans SET due = (now() AT TIME ZONE c.time_zone)::date - {days}, \
+        "UPDATE loan_reminders SET due = {new_due} \
+             WHERE loan_id = {loan} AND due = (SELECT due FROM loans WHERE id = {loan}); \
+         UPDATE loans SET due = (now() AT TIME ZONE c.time_zone)::date - {days}, \
              lent_on = (now() AT TIME ZONE c.time_zone)::date - {days} - 30 \
          FROM companies c WHERE c.id = loans.company_id AND loans.id = {loan}"
     ))
@@ -1603,4 +1609,36 @@ async fn a_nested_list_of_books_and_loans_costs_the_same_statements_for_5_and_50
     // The viewer's session, the page, the copies on loan, the groups, the pages of loans and
     // their clients.
     assert!(many <= 1 + 1 + 1 + 1 + 1 + 1, "{many} statements");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_extended_loan_is_reminded_again_from_its_new_first_overdue_day() {
+    let app = TestApp::new().await;
+    let alpha = studio(&app, "Alpha", "Europe/Berlin", "max").await;
+    let max = &alpha.manager;
+    let ann = client(&app, &alpha.company, "Ann", Some("ann@mail.test"), None).await;
+    let moby = book(&app, &alpha.company, "Moby Dick", 1, None).await;
+    let today = day(&app, &alpha.company, 0).await;
+    let loan = lend_to_client(&app, max, &moby, &ann, &today).await;
+    backdate(&app, &loan, 3).await;
+    assert_eq!(send_reminders(&app.app).await.expect("a round"), 1);
+    assert_eq!(reminders(&app, &loan).await, ["1"]);
+
+    // Extended to next week, then overdue again (a day after the new due day, which the
+    // first reminder never spoke of): the second reminder goes out at once, not a week late.
+    let next_week = day(&app, &alpha.company, 7).await;
+    let body = app
+        .gql_as(max, EXTEND_LOAN, json!({ "id": loan, "due": next_week }))
+        .await;
+    assert_eq!(body["data"]["extendLoan"]["overdue"], false, "{body}");
+    assert_eq!(send_reminders(&app.app).await.expect("a round"), 0);
+    app.sql(&format!(
+        "UPDATE loans SET due = (now() AT TIME ZONE 'Europe/Berlin')::date - 1 WHERE id = {loan}"
+    ))
+    .await;
+    assert_eq!(send_reminders(&app.app).await.expect("a round"), 1);
+    assert_eq!(send_reminders(&app.app).await.expect("a round"), 0);
+    assert_eq!(reminders(&app, &loan).await, ["1", "2"]);
+    let body = app.gql_as(max, LOAN, json!({ "id": loan })).await;
+    assert_eq!(body["data"]["loan"]["remindersSent"], 2, "{body}");
 }

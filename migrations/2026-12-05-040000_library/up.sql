@@ -82,14 +82,19 @@ COMMENT ON COLUMN loans.updated_at IS 'When the loan last changed.';
 CREATE TABLE loan_reminders (
     loan_id bigint NOT NULL REFERENCES loans (id),
     number integer NOT NULL,
+    due date NOT NULL,
+    period integer NOT NULL,
     recipient text NOT NULL,
     sent_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (loan_id, number),
-    CONSTRAINT loan_reminders_number CHECK (number BETWEEN 1 AND 3)
+    CONSTRAINT loan_reminders_number CHECK (number BETWEEN 1 AND 3),
+    CONSTRAINT loan_reminders_period CHECK (period >= 1)
 );
 
 COMMENT ON TABLE loan_reminders IS 'Reminders of overdue loans: the first overdue day and every 7 days after, at most 3, each once.';
 COMMENT ON COLUMN loan_reminders.loan_id IS 'The loan.';
-COMMENT ON COLUMN loan_reminders.number IS 'Which reminder, 1 to 3.';
+COMMENT ON COLUMN loan_reminders.number IS 'Which reminder of the loan, 1 to 3.';
+COMMENT ON COLUMN loan_reminders.due IS 'The due day it reminded of (an extended loan has a new one).';
+COMMENT ON COLUMN loan_reminders.period IS 'The overdue week it was for: 1 from the first overdue day, 2 from the eighth, and so on.';
 COMMENT ON COLUMN loan_reminders.recipient IS 'The address it was queued to.';
 COMMENT ON COLUMN loan_reminders.sent_at IS 'When it was queued in the outbox.';

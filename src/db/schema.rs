@@ -475,8 +475,12 @@ diesel::table! {
     loan_reminders (loan_id, number) {
         /// The loan.
         loan_id -> Int8,
-        /// Which reminder, 1 to 3.
+        /// Which reminder of the loan, 1 to 3.
         number -> Int4,
+        /// The due day it reminded of (an extended loan has a new one).
+        due -> Date,
+        /// The overdue week it was for: 1 from the first overdue day, 2 from the eighth, and so on.
+        period -> Int4,
         /// The address it was queued to.
         recipient -> Text,
         /// When it was queued in the outbox.

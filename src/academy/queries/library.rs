@@ -548,26 +548,31 @@ pub struct Reminder {
     pub due: NaiveDate,
 }
 
-/// Writes the reminders that are due: for each open loan past its due day (in its company's
-/// zone) whose borrower has an address, reminder *n* from the due day + 1 + 7 × (n − 1), at
-/// most 3, the latest one due only (after a pause, not every one missed). The unique (loan,
-/// number) key makes each exactly once across instances: a second writer waits for the
-/// first and writes nothing.
+/// Writes the reminders that are due: each open loan past its due day (in its company's
+/// zone) whose borrower has an address gets one in each overdue week of its current due day
+/// (from the first overdue day, the eighth, the fifteenth, …), at most 3 in all. After a pause
+/// a loan gets the one reminder of the week it is in, not every one missed; after an
+/// extension, its new due day starts again at the first overdue day. The unique (loan,
+/// number) key makes each exactly once across instances: a second writer waits for the first
+/// and writes nothing.
 pub async fn write_due_reminders(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Reminder>> {
     sql_query(
         "WITH due AS ( \
            SELECT l.id, l.due, b.title, co.name AS company, \
              coalesce(cl.email, u.email) AS recipient, \
              coalesce(nullif(cl.name, ''), u.name, '') AS name, \
-             least(3, (rollcall_company_today(l.company_id) - l.due - 1) / 7 + 1) AS number \
+             (rollcall_company_today(l.company_id) - l.due - 1) / 7 + 1 AS period, \
+             (SELECT count(*) FROM loan_reminders r WHERE r.loan_id = l.id) AS sent, \
+             (SELECT max(r.period) FROM loan_reminders r WHERE r.loan_id = l.id AND r.due = l.due) \
+               AS last_period \
            FROM loans l JOIN books b ON b.id = l.book_id JOIN companies co ON co.id = l.company_id \
              LEFT JOIN clients cl ON cl.id = l.client_id LEFT JOIN users u ON u.id = l.user_id \
            WHERE l.returned_on IS NULL AND l.due < rollcall_company_today(l.company_id) \
              AND coalesce(cl.email, u.email) IS NOT NULL), \
          written AS ( \
-           INSERT INTO loan_reminders (loan_id, number, recipient) \
-           SELECT id, number, recipient FROM due \
-           WHERE number > coalesce((SELECT max(number) FROM loan_reminders r WHERE r.loan_id = due.id), 0) \
+           INSERT INTO loan_reminders (loan_id, number, due, period, recipient) \
+           SELECT id, sent + 1, due, period, recipient FROM due \
+           WHERE sent < 3 AND period > coalesce(last_period, 0) \
            ON CONFLICT DO NOTHING RETURNING loan_id, number) \
          SELECT w.number, d.recipient, d.name, d.title, d.company, d.due \
          FROM written w JOIN due d ON d.id = w.loan_id ORDER BY w.loan_id",
