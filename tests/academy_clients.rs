@@ -2421,9 +2421,7 @@ async fn a_nested_list_of_clients_and_attendance_costs_the_same_statements_for_5
         } } }
     } } }";
     let run = async || {
-        let before = app.app.statements.get();
-        let body = app.gql_as(&max, query, json!({})).await;
-        let statements = app.app.statements.get() - before;
+        let (body, statements) = app.gql_counted(&max, query).await;
         assert!(body["errors"].is_null(), "{body}");
         let nodes = body["data"]["groups"]["nodes"]
             .as_array()
