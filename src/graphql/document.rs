@@ -95,45 +95,75 @@ fn collect_fields<'a>(
     }
 }
 
-/// Puts the keys of every object of `data` in the order the operation selects them.
+/// The order of a response's keys, as the operation selects them: each object's keys in
+/// order, with the order of each key's value.
 ///
 /// async-graphql resolves the fields of a query concurrently and answers them in the order they
 /// complete (async-graphql/async-graphql#612); the GraphQL spec asks for the order of the query,
 /// so that a client reading the response sees what it wrote. Keys follow their first
-/// appearance in the selection set, fragments in place.
-pub fn restore_order(
-    document: &ExecutableDocument,
-    operation_name: Option<&str>,
-    data: &mut async_graphql::Value,
-) {
-    if let Ok(operation) = find_operation(document, operation_name) {
-        order(document, &[&operation.node.selection_set.node], data);
-    }
-}
+/// appearance in the selection set, fragments in place. The order is taken from the document
+/// before the executor gets it (and keeps it), so a request holds this small tree rather than
+/// a second copy of its document; a live subscription holds it for as long as it runs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Order(Vec<(String, Order)>);
 
-fn order(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut async_graphql::Value) {
-    match value {
-        async_graphql::Value::List(items) => {
-            for item in items {
-                order(document, sets, item);
-            }
+/// The most keys an [`Order`] takes (fragments spread again and again can make a small
+/// document select a vast tree); objects beyond keep the executor's order.
+const ORDER_KEYS: usize = 10_000;
+
+impl Order {
+    /// The order of the operation `operation_name` picks; none when it picks none.
+    pub fn of(document: &ExecutableDocument, operation_name: Option<&str>) -> Self {
+        let mut budget = ORDER_KEYS;
+        find_operation(document, operation_name).map_or_else(
+            |_| Self::default(),
+            |operation| Self::of_sets(document, &[&operation.node.selection_set.node], &mut budget),
+        )
+    }
+
+    fn of_sets(document: &ExecutableDocument, sets: &[&SelectionSet], budget: &mut usize) -> Self {
+        let mut keys: Vec<(&str, Vec<&SelectionSet>)> = Vec::new();
+        for set in sets {
+            response_keys(document, set, &mut Vec::new(), &mut keys);
         }
-        async_graphql::Value::Object(map) => {
-            let mut keys: Vec<(&str, Vec<&SelectionSet>)> = Vec::new();
-            for set in sets {
-                response_keys(document, set, &mut Vec::new(), &mut keys);
+        let mut order = Vec::with_capacity(keys.len());
+        for (key, subsets) in keys {
+            if *budget == 0 {
+                break;
             }
-            let position = |key: &str| keys.iter().position(|(name, _)| *name == key);
-            map.sort_by(|a, _, b, _| position(a).cmp(&position(b)));
-            for (key, subsets) in &keys {
-                if !subsets.is_empty()
-                    && let Some(value) = map.get_mut(*key)
-                {
-                    order(document, subsets, value);
+            *budget -= 1;
+            let nested = if subsets.iter().any(|set| !set.items.is_empty()) {
+                Self::of_sets(document, &subsets, budget)
+            } else {
+                Self::default()
+            };
+            order.push((key.to_owned(), nested));
+        }
+        Self(order)
+    }
+
+    /// Puts the keys of every object of `data` in this order.
+    pub fn apply(&self, data: &mut async_graphql::Value) {
+        if self.0.is_empty() {
+            return;
+        }
+        match data {
+            async_graphql::Value::List(items) => {
+                for item in items {
+                    self.apply(item);
                 }
             }
+            async_graphql::Value::Object(map) => {
+                let position = |key: &str| self.0.iter().position(|(name, _)| name == key);
+                map.sort_by(|a, _, b, _| position(a).cmp(&position(b)));
+                for (key, order) in &self.0 {
+                    if let Some(value) = map.get_mut(key.as_str()) {
+                        order.apply(value);
+                    }
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 
@@ -291,11 +321,29 @@ mod tests {
         let mut data: async_graphql::Value =
             serde_json::from_str(r#"{"a":[{"p":1,"q":2},{"q":3,"p":4}],"b":{"w":1,"x":2,"y":3}}"#)
                 .expect("a value");
-        restore_order(&document, None, &mut data);
+        Order::of(&document, None).apply(&mut data);
         assert_eq!(
             serde_json::to_string(&data).expect("json"),
             r#"{"b":{"y":3,"x":2,"w":1},"a":[{"q":2,"p":1},{"q":3,"p":4}]}"#
         );
+    }
+
+    #[test]
+    fn an_order_stops_at_its_budget_of_keys() {
+        // Each fragment selects the one below twice: 2^20 keys from a short document.
+        let mut query = String::from("{ ...F0 }");
+        for level in 0..20 {
+            let next = level + 1;
+            query.push_str(&format!(
+                " fragment F{level} on Query {{ a: f {{ ...F{next} }} b: f {{ ...F{next} }} }}"
+            ));
+        }
+        query.push_str(" fragment F20 on Query { x }");
+        let document = parse_query(&query).expect("a document");
+        fn count(order: &Order) -> usize {
+            order.0.iter().map(|(_, nested)| 1 + count(nested)).sum()
+        }
+        assert_eq!(count(&Order::of(&document, None)), ORDER_KEYS);
     }
 
     #[test]

@@ -564,13 +564,13 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
     }
-    let order = prepared.document.clone();
+    let order = document::Order::of(&prepared.document, params.operation_name.as_deref());
     request.set_parsed_query(prepared.document);
 
     let limit = state.app.config.settings.request_timeout;
     match tokio::time::timeout(limit, polls.around(state.api.execute(request))).await {
         Ok(mut response) => {
-            document::restore_order(&order, params.operation_name.as_deref(), &mut response.data);
+            order.apply(&mut response.data);
             graphql_response(
                 state,
                 started,

@@ -51,9 +51,10 @@ pub const PROTOCOL: &str = "graphql-transport-ws";
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// The read buffer a socket starts with (it grows for a larger message, up to
 /// [`MAX_MESSAGE_BYTES`]). tungstenite's default, 128 KiB for each of reading and writing, is
-/// what 10,000 idle subscribers would hold for nothing; messages are written as they come
-/// (no write buffer), since each is a whole GraphQL result.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// what 10,000 idle subscribers would hold for nothing; a client's messages are small (a
+/// `subscribe` is a query), and messages are written as they come (no write buffer), since
+/// each is a whole GraphQL result.
+const READ_BUFFER_BYTES: usize = 512;
 /// Messages waiting to be written to one socket; a slow reader slows its subscriptions down.
 const OUTGOING_QUEUE: usize = 64;
 
@@ -260,7 +261,7 @@ impl Session {
                         Ok(Event::Resync) | Err(RecvError::Lagged(_)) => true,
                         Err(RecvError::Closed) => false,
                     };
-                    if recheck && self.viewer().await.is_err() {
+                    if recheck && Box::pin(self.viewer()).await.is_err() {
                         return Close::Forbidden;
                     }
                 }
@@ -290,7 +291,9 @@ impl Session {
                                 return Close::TooManyInits;
                             }
                             initialised = true;
-                            match self.authenticate(payload.as_ref()).await {
+                            // Boxed, as the rereads below: the session's future, held by
+                            // every idle socket, keeps no room for them.
+                            match Box::pin(self.authenticate(payload.as_ref())).await {
                                 Ok(auth) => {
                                     if let Some(at) = auth.expires_at {
                                         let left = (at - Utc::now()).to_std().unwrap_or_default();
@@ -321,7 +324,7 @@ impl Session {
                                 return Close::DuplicateId(id);
                             }
                             // Role and status are read again for every operation.
-                            let viewer = match self.viewer().await {
+                            let viewer = match Box::pin(self.viewer()).await {
                                 Ok(viewer) => viewer,
                                 Err(close) => return close,
                             };
@@ -467,7 +470,7 @@ async fn run_operation(
     if let Some(name) = &payload.operation_name {
         request = request.operation_name(name.clone());
     }
-    let order = prepared.document.clone();
+    let order = document::Order::of(&prepared.document, payload.operation_name.as_deref());
     request.set_parsed_query(prepared.document);
 
     // Queries and mutations keep the HTTP time limit; subscriptions run until completed.
@@ -496,11 +499,7 @@ async fn run_operation(
             None => responses.next().await,
         };
         let Some(mut response) = next else { break };
-        document::restore_order(
-            &order,
-            payload.operation_name.as_deref(),
-            &mut response.data,
-        );
+        order.apply(&mut response.data);
         if first && is_request_error(&response.errors) {
             observe(&state, operation, started, &response.errors);
             let _ = done.send(id.clone());

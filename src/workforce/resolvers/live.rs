@@ -195,8 +195,10 @@ impl<E> Subscriber<E> {
                 Err(RecvError::Closed) => return None,
             };
             if event.kind == "SCOPE" {
+                // Boxed: the rereading future is large, and every idle subscriber would hold
+                // room for it.
                 if event.user_id == self.viewer.user_id().map(|id| id.0)
-                    && let Err(err) = self.reread().await
+                    && let Err(err) = Box::pin(self.reread()).await
                 {
                     self.ended = true;
                     return Some(Err(err.into()));
@@ -256,7 +258,9 @@ pub async fn subscribe<E: Send + 'static>(
     let app = ctx.app().clone();
     // Subscribed before the reach is read, so nothing between the two is missed.
     let events = app.live.subscribe();
-    let reach = Reach::read(&app, ctx.viewer(), company).await?;
+    // Boxed: a subscription's stream keeps room for its resolver's future as long as it lives,
+    // and reading the reach is most of it.
+    let reach = Box::pin(Reach::read(&app, ctx.viewer(), company)).await?;
     let subscriber = Subscriber {
         app,
         credential: ctx.credential().clone(),
