@@ -41,6 +41,25 @@ macro_rules! id_newtype {
                     .map(Self)
                     .ok_or_else(|| $crate::error::AppError::bad_input(field, "not a valid id"))
             }
+
+            /// [`Self::parse`] of an argument that may be left out.
+            pub fn parse_optional(
+                field: &str,
+                id: Option<&async_graphql::ID>,
+            ) -> $crate::error::AppResult<Option<Self>> {
+                id.map(|id| Self::parse(field, id)).transpose()
+            }
+
+            /// [`Self::parse`] of an update's field: left out keeps (`None`), `null` clears
+            /// (`Some(None)`).
+            pub fn parse_update(
+                field: &str,
+                id: async_graphql::MaybeUndefined<async_graphql::ID>,
+            ) -> $crate::error::AppResult<Option<Option<Self>>> {
+                Option::<Option<async_graphql::ID>>::from(id)
+                    .map(|id| Self::parse_optional(field, id.as_ref()))
+                    .transpose()
+            }
         }
 
         impl std::fmt::Display for $name {

@@ -60,21 +60,6 @@ pub struct ClientSubscriptionsFilter {
     pub status: Option<SubscriptionStatus>,
 }
 
-fn company(id: Option<ID>) -> AppResult<Option<CompanyId>> {
-    id.map(|id| CompanyId::parse("filter.companyId", &id))
-        .transpose()
-}
-
-fn client(id: Option<ID>) -> AppResult<Option<ClientId>> {
-    id.map(|id| ClientId::parse("filter.clientId", &id))
-        .transpose()
-}
-
-fn group(id: Option<ID>) -> AppResult<Option<GroupId>> {
-    id.map(|id| GroupId::parse("filter.groupId", &id))
-        .transpose()
-}
-
 /// The order of `clients`.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
 #[graphql(remote = "ClientOrder")]
@@ -144,8 +129,8 @@ impl ClientsQuery {
         let reach = client_reach(ctx.viewer())?;
         let filter = filter.unwrap_or_default();
         let filter = ClientFilter {
-            company: company(filter.company_id)?,
-            group: group(filter.group_id)?,
+            company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
+            group: GroupId::parse_optional("filter.groupId", filter.group_id.as_ref())?,
             active: filter.active,
             ..ClientFilter::default()
         };
@@ -201,8 +186,8 @@ impl ClientsQuery {
         let reach = client_reach(ctx.viewer())?;
         let filter = filter.unwrap_or_default();
         let filter = ClientFilter {
-            company: company(filter.company_id)?,
-            client: client(filter.client_id)?,
+            company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
+            client: ClientId::parse_optional("filter.clientId", filter.client_id.as_ref())?,
             contract_status: filter.status,
             ..ClientFilter::default()
         };
@@ -260,9 +245,9 @@ impl ClientsQuery {
         let reach = client_reach(ctx.viewer())?;
         let filter = filter.unwrap_or_default();
         let filter = ClientFilter {
-            company: company(filter.company_id)?,
-            client: client(filter.client_id)?,
-            group: group(filter.group_id)?,
+            company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
+            client: ClientId::parse_optional("filter.clientId", filter.client_id.as_ref())?,
+            group: GroupId::parse_optional("filter.groupId", filter.group_id.as_ref())?,
             subscription_status: filter.status.map(SubscriptionStatus::as_str),
             ..ClientFilter::default()
         };
@@ -410,16 +395,6 @@ pub struct AttendanceEntryInput {
     pub status: Option<AttendanceStatus>,
 }
 
-fn optional_id<T>(
-    value: MaybeUndefined<ID>,
-    parse: fn(&str, &ID) -> AppResult<T>,
-    field: &str,
-) -> AppResult<Option<Option<T>>> {
-    Option::<Option<ID>>::from(value)
-        .map(|id| id.map(|id| parse(field, &id)).transpose())
-        .transpose()
-}
-
 /// Client mutations.
 #[derive(Default)]
 pub struct ClientsMutation;
@@ -436,12 +411,7 @@ impl ClientsMutation {
         let company = CompanyId::parse("companyId", &input.company_id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let client = ClientInput {
-            user: Some(
-                input
-                    .user_id
-                    .map(|id| UserId::parse("userId", &id))
-                    .transpose()?,
-            ),
+            user: Some(UserId::parse_optional("userId", input.user_id.as_ref())?),
             name: Some(input.name),
             email: Some(input.email),
             phone: Some(input.phone),
@@ -463,7 +433,7 @@ impl ClientsMutation {
         let id = ClientId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let changes = ClientInput {
-            user: optional_id(input.user_id, UserId::parse, "userId")?,
+            user: UserId::parse_update("userId", input.user_id)?,
             name: input.name,
             email: input.email.into(),
             phone: input.phone.into(),
@@ -546,10 +516,7 @@ impl ClientsMutation {
         let subscription = NewSubscriptionInput {
             client: ClientId::parse("clientId", &input.client_id)?,
             price: PriceId::parse("priceId", &input.price_id)?,
-            group: input
-                .group_id
-                .map(|id| GroupId::parse("groupId", &id))
-                .transpose()?,
+            group: GroupId::parse_optional("groupId", input.group_id.as_ref())?,
             valid_from: input.valid_from.map(|date| date.0),
             valid_to: input.valid_to.map(|date| date.0),
         };
@@ -576,7 +543,7 @@ impl ClientsMutation {
             })
             .transpose()?;
         let changes = SubscriptionChanges {
-            group_id: optional_id(input.group_id, GroupId::parse, "groupId")?,
+            group_id: GroupId::parse_update("groupId", input.group_id)?,
             valid_from: input.valid_from.map(|date| date.0),
             valid_to: input.valid_to.map(|date| date.0),
             lessons_included: input.lessons_included.into(),

@@ -15,7 +15,7 @@ use crate::auth::guards::{Level, MinLevel};
 use crate::auth::identity::{User, UserId};
 use crate::auth::scope::Scope;
 use crate::auth::viewer::Viewer;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::deletion::DeletionOutcome;
 use crate::graphql::pagination::{
@@ -96,14 +96,6 @@ pub enum LoansOrder {
     Newest,
 }
 
-fn parse<T>(
-    field: &str,
-    id: Option<ID>,
-    wrap: fn(&str, &ID) -> AppResult<T>,
-) -> AppResult<Option<T>> {
-    id.map(|id| wrap(field, &id)).transpose()
-}
-
 /// Library queries.
 #[derive(Default)]
 pub struct LibraryQuery;
@@ -136,12 +128,12 @@ impl LibraryQuery {
         let reach = book_reach(ctx.viewer())?;
         let filter = filter.unwrap_or_default();
         let filter = BookFilter {
-            company: parse("filter.companyId", filter.company_id, CompanyId::parse)?,
+            company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
             search: filter
                 .search
                 .map(|search| search.trim().to_owned())
                 .filter(|search| !search.is_empty()),
-            group: parse("filter.groupId", filter.group_id, GroupId::parse)?,
+            group: GroupId::parse_optional("filter.groupId", filter.group_id.as_ref())?,
             available: filter.available,
             active: filter.active,
         };
@@ -198,10 +190,10 @@ impl LibraryQuery {
         let reach = loan_reach(ctx.viewer())?;
         let filter = filter.unwrap_or_default();
         let filter = LoanFilter {
-            company: parse("filter.companyId", filter.company_id, CompanyId::parse)?,
-            book: parse("filter.bookId", filter.book_id, BookId::parse)?,
-            client: parse("filter.clientId", filter.client_id, ClientId::parse)?,
-            user: parse("filter.userId", filter.user_id, UserId::parse)?,
+            company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
+            book: BookId::parse_optional("filter.bookId", filter.book_id.as_ref())?,
+            client: ClientId::parse_optional("filter.clientId", filter.client_id.as_ref())?,
+            user: UserId::parse_optional("filter.userId", filter.user_id.as_ref())?,
             open: filter.open,
             overdue: filter.overdue,
         };
@@ -300,7 +292,7 @@ impl LibraryMutation {
         let company = CompanyId::parse("companyId", &input.company_id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let book = BookInput {
-            group: Some(parse("groupId", input.group_id, GroupId::parse)?),
+            group: Some(GroupId::parse_optional("groupId", input.group_id.as_ref())?),
             title: Some(input.title),
             author: Some(input.author),
             isbn: Some(input.isbn),
@@ -321,9 +313,7 @@ impl LibraryMutation {
     ) -> Result<Book> {
         let id = BookId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
-        let group = Option::<Option<ID>>::from(input.group_id)
-            .map(|group| parse("groupId", group, GroupId::parse))
-            .transpose()?;
+        let group = GroupId::parse_update("groupId", input.group_id)?;
         let changes = BookInput {
             group,
             title: input.title,

@@ -35,9 +35,7 @@ impl StatisticsQuery {
         #[graphql(desc = "The first day.")] from: Date,
         #[graphql(desc = "The last day.")] to: Date,
     ) -> Result<Statistics> {
-        let company = company_id
-            .map(|id| CompanyId::parse("companyId", &id))
-            .transpose()?;
+        let company = CompanyId::parse_optional("companyId", company_id.as_ref())?;
         Ok(Statistics::new(company, from.0, to.0)?)
     }
 }

@@ -46,22 +46,10 @@ pub struct TimetableFilterInput {
 fn filter_of(filter: Option<TimetableFilterInput>) -> AppResult<TimetableFilter> {
     let filter = filter.unwrap_or_default();
     Ok(TimetableFilter {
-        company: filter
-            .company_id
-            .map(|id| CompanyId::parse("filter.companyId", &id))
-            .transpose()?,
-        location: filter
-            .location_id
-            .map(|id| LocationId::parse("filter.locationId", &id))
-            .transpose()?,
-        group: filter
-            .group_id
-            .map(|id| GroupId::parse("filter.groupId", &id))
-            .transpose()?,
-        coach: filter
-            .coach_id
-            .map(|id| EmployeeId::parse("filter.coachId", &id))
-            .transpose()?,
+        company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
+        location: LocationId::parse_optional("filter.locationId", filter.location_id.as_ref())?,
+        group: GroupId::parse_optional("filter.groupId", filter.group_id.as_ref())?,
+        coach: EmployeeId::parse_optional("filter.coachId", filter.coach_id.as_ref())?,
         from: filter.from.map(|at| at.0),
         to: filter.to.map(|at| at.0),
         active: filter.active,
@@ -459,16 +447,6 @@ pub struct UpdatePriceInput {
     pub active: Option<bool>,
 }
 
-fn coach(value: MaybeUndefined<ID>) -> AppResult<Option<Option<EmployeeId>>> {
-    Option::<Option<ID>>::from(value)
-        .map(|coach| {
-            coach
-                .map(|id| EmployeeId::parse("coachId", &id))
-                .transpose()
-        })
-        .transpose()
-}
-
 /// Timetable mutations.
 #[derive(Default)]
 pub struct TimetableMutation;
@@ -522,12 +500,10 @@ impl TimetableMutation {
         let location = LocationId::parse("locationId", &input.location_id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let group = GroupInput {
-            coach: Some(
-                input
-                    .coach_id
-                    .map(|id| EmployeeId::parse("coachId", &id))
-                    .transpose()?,
-            ),
+            coach: Some(EmployeeId::parse_optional(
+                "coachId",
+                input.coach_id.as_ref(),
+            )?),
             name: Some(input.name),
             capacity: Some(input.capacity),
             level: Some(input.level),
@@ -548,7 +524,7 @@ impl TimetableMutation {
         let id = GroupId::parse("id", &id)?;
         let scope = Scope::of_staff(ctx.viewer())?;
         let changes = GroupInput {
-            coach: coach(input.coach_id)?,
+            coach: EmployeeId::parse_update("coachId", input.coach_id)?,
             name: input.name,
             capacity: input.capacity,
             level: input.level.into(),
@@ -631,7 +607,7 @@ impl TimetableMutation {
         let changes = LessonChanges {
             times,
             topic: input.topic.into(),
-            coach: coach(input.coach_id)?,
+            coach: EmployeeId::parse_update("coachId", input.coach_id)?,
         };
         Ok(timetable::update_lesson(ctx.app(), scope, id, changes).await?)
     }

@@ -164,14 +164,8 @@ pub struct CompanyHolidayInput {
 
 fn absence_filter(filter: AbsencesFilter) -> AppResult<AbsenceFilter> {
     Ok(AbsenceFilter {
-        company: filter
-            .company_id
-            .map(|id| CompanyId::parse("filter.companyId", &id))
-            .transpose()?,
-        employee: filter
-            .employee_id
-            .map(|id| EmployeeId::parse("filter.employeeId", &id))
-            .transpose()?,
+        company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
+        employee: EmployeeId::parse_optional("filter.employeeId", filter.employee_id.as_ref())?,
         status: filter.status,
         from: filter.from.map(|day| day.0),
         to: filter.to.map(|day| day.0),

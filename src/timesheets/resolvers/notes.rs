@@ -98,18 +98,18 @@ impl NotesMutation {
     ) -> Result<Note> {
         let note = NoteInput {
             sheet: SheetKey::parse("timesheetId", &input.timesheet_id)?,
-            entry: input
-                .timesheet_entry_id
-                .map(|id| TimesheetEntryId::parse("timesheetEntryId", &id))
-                .transpose()?,
-            shift: input
-                .schedule_entry_id
-                .map(|id| ScheduleEntryId::parse("scheduleEntryId", &id))
-                .transpose()?,
-            session: input
-                .work_session_id
-                .map(|id| WorkSessionId::parse("workSessionId", &id))
-                .transpose()?,
+            entry: TimesheetEntryId::parse_optional(
+                "timesheetEntryId",
+                input.timesheet_entry_id.as_ref(),
+            )?,
+            shift: ScheduleEntryId::parse_optional(
+                "scheduleEntryId",
+                input.schedule_entry_id.as_ref(),
+            )?,
+            session: WorkSessionId::parse_optional(
+                "workSessionId",
+                input.work_session_id.as_ref(),
+            )?,
             kind: input.kind,
             report_type: input.report_type,
             body: input.body,

@@ -61,14 +61,8 @@ fn sheet_filter(filter: TimesheetsFilter) -> AppResult<TimesheetFilter> {
         ));
     }
     Ok(TimesheetFilter {
-        company: filter
-            .company_id
-            .map(|id| CompanyId::parse("filter.companyId", &id))
-            .transpose()?,
-        employee: filter
-            .employee_id
-            .map(|id| EmployeeId::parse("filter.employeeId", &id))
-            .transpose()?,
+        company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
+        employee: EmployeeId::parse_optional("filter.employeeId", filter.employee_id.as_ref())?,
         status: filter.status,
         week_from,
         week_to,

@@ -141,10 +141,7 @@ impl EmployeesQuery {
 
 fn employee_filter(filter: EmployeesFilter) -> AppResult<EmployeeFilter> {
     Ok(EmployeeFilter {
-        company: filter
-            .company_id
-            .map(|id| CompanyId::parse("filter.companyId", &id))
-            .transpose()?,
+        company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
         search: filter
             .search
             .map(|search| search.trim().to_owned())
@@ -177,10 +174,7 @@ impl EmployeesMutation {
             name: input.name,
             email: input.email,
             annual_hours: input.annual_hours,
-            user: input
-                .user_id
-                .map(|id| UserId::parse("userId", &id))
-                .transpose()?,
+            user: UserId::parse_optional("userId", input.user_id.as_ref())?,
             fingerprint: input.fingerprint,
         };
         Ok(employees::create(ctx.app(), viewer, scope, input).await?)

@@ -100,28 +100,14 @@ pub struct UpdateWorkSessionInput {
 
 fn session_filter(filter: WorkSessionsFilter) -> AppResult<WorkSessionFilter> {
     Ok(WorkSessionFilter {
-        employee: filter
-            .employee_id
-            .map(|id| EmployeeId::parse("filter.employeeId", &id))
-            .transpose()?,
-        user: filter
-            .user_id
-            .map(|id| UserId::parse("filter.userId", &id))
-            .transpose()?,
-        company: filter
-            .company_id
-            .map(|id| CompanyId::parse("filter.companyId", &id))
-            .transpose()?,
+        employee: EmployeeId::parse_optional("filter.employeeId", filter.employee_id.as_ref())?,
+        user: UserId::parse_optional("filter.userId", filter.user_id.as_ref())?,
+        company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
         date: filter.date.map(|date| date.0),
         from: filter.from.map(|at| at.0),
         to: filter.to.map(|at| at.0),
         open: filter.open,
     })
-}
-
-fn optional_employee(id: Option<ID>) -> AppResult<Option<EmployeeId>> {
-    id.map(|id| EmployeeId::parse("employeeId", &id))
-        .transpose()
 }
 
 /// Work session queries.
@@ -229,7 +215,7 @@ impl SessionsMutation {
     ) -> Result<WorkSession> {
         let input = input.unwrap_or_default();
         let request = Clock {
-            employee: optional_employee(input.employee_id)?,
+            employee: EmployeeId::parse_optional("employeeId", input.employee_id.as_ref())?,
             at: input.at.map(|at| at.0),
             note: input.note,
             idempotency_key: input.idempotency_key,
@@ -252,7 +238,7 @@ impl SessionsMutation {
     ) -> Result<WorkSession> {
         let input = input.unwrap_or_default();
         let request = Clock {
-            employee: optional_employee(input.employee_id)?,
+            employee: EmployeeId::parse_optional("employeeId", input.employee_id.as_ref())?,
             at: input.at.map(|at| at.0),
             note: None,
             idempotency_key: input.idempotency_key,
