@@ -12,10 +12,11 @@ use crate::academy::model::{
     Attendance, Book, BookId, Client, ClientId, ClientSubscription, Contract, Group, GroupId,
     Lesson, LessonId, Loan, Location, LocationId, Price, PriceId, SubscriptionId,
 };
-use crate::academy::queries::clients::{self as client_queries, ClientReach, MarkReach};
-use crate::academy::queries::library::{self as library_queries, LoanReach, LoanWindow};
+use crate::academy::queries::clients::{self as client_queries, ClientReach};
+use crate::academy::queries::library::{self as library_queries, LoanWindow};
 use crate::academy::queries::{self, LessonWindow, Reach};
 use crate::auth::identity::UserId;
+use crate::auth::scope::Scope;
 use crate::error::{SharedError, shared};
 use crate::graphql::loaders::Loaders;
 
@@ -337,7 +338,7 @@ impl Loader<MarksOfClient> for Loaders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MarksOfLesson {
     pub lesson: LessonId,
-    pub reach: MarkReach,
+    pub reach: Scope,
 }
 
 impl Loader<MarksOfLesson> for Loaders {
@@ -350,7 +351,7 @@ impl Loader<MarksOfLesson> for Loaders {
     ) -> Result<HashMap<MarksOfLesson, Vec<Attendance>>, Self::Error> {
         let mut conn = self.conn().await?;
         let mut found: HashMap<MarksOfLesson, Vec<Attendance>> = HashMap::new();
-        let mut reaches: HashMap<MarkReach, Vec<LessonId>> = HashMap::new();
+        let mut reaches: HashMap<Scope, Vec<LessonId>> = HashMap::new();
         for key in keys {
             reaches.entry(key.reach).or_default().push(key.lesson);
         }
@@ -521,7 +522,7 @@ impl Loader<BooksOfGroup> for Loaders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LoansPage {
     pub book: BookId,
-    pub reach: LoanReach,
+    pub reach: Scope,
     pub window: LoanWindow,
 }
 
@@ -533,7 +534,7 @@ impl Loader<LoansPage> for Loaders {
         let mut conn = self.conn().await?;
         let mut found: HashMap<LoansPage, Vec<Loan>> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut windows: HashMap<(LoanReach, LoanWindow), Vec<BookId>> = HashMap::new();
+        let mut windows: HashMap<(Scope, LoanWindow), Vec<BookId>> = HashMap::new();
         for key in keys {
             windows
                 .entry((key.reach, key.window))
@@ -563,7 +564,7 @@ impl Loader<LoansPage> for Loaders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LoanCount {
     pub book: BookId,
-    pub reach: LoanReach,
+    pub reach: Scope,
 }
 
 impl Loader<LoanCount> for Loaders {
@@ -573,7 +574,7 @@ impl Loader<LoanCount> for Loaders {
     async fn load(&self, keys: &[LoanCount]) -> Result<HashMap<LoanCount, i64>, Self::Error> {
         let mut conn = self.conn().await?;
         let mut found: HashMap<LoanCount, i64> = keys.iter().map(|key| (*key, 0)).collect();
-        let mut reaches: HashMap<LoanReach, Vec<BookId>> = HashMap::new();
+        let mut reaches: HashMap<Scope, Vec<BookId>> = HashMap::new();
         for key in keys {
             reaches.entry(key.reach).or_default().push(key.book);
         }
@@ -618,7 +619,7 @@ impl Loader<LoansOfClient> for Loaders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LoansOfUser {
     pub user: UserId,
-    pub reach: LoanReach,
+    pub reach: Scope,
 }
 
 impl Loader<LoansOfUser> for Loaders {
@@ -632,7 +633,7 @@ impl Loader<LoansOfUser> for Loaders {
         let mut conn = self.conn().await?;
         let mut found: HashMap<LoansOfUser, Vec<Loan>> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut reaches: HashMap<LoanReach, Vec<UserId>> = HashMap::new();
+        let mut reaches: HashMap<Scope, Vec<UserId>> = HashMap::new();
         for key in keys {
             reaches.entry(key.reach).or_default().push(key.user);
         }

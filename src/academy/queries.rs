@@ -51,6 +51,16 @@ impl Reach {
 
 type Condition<T> = Box<dyn BoxableExpression<T, Pg, SqlType = Bool>>;
 
+/// A scope as the parameters of hand-written SQL: its kind (`own`, `companies` or `all`) and
+/// its account (none for `all`).
+fn scope_params(scope: Scope) -> (&'static str, Option<i64>) {
+    match scope {
+        Scope::Own(user) => ("own", Some(user.0)),
+        Scope::Companies(user) => ("companies", Some(user.0)),
+        Scope::All => ("all", None),
+    }
+}
+
 fn location_visible(reach: Reach) -> Condition<locations::table> {
     match reach {
         Reach::All => Box::new(sql::<Bool>("TRUE")),

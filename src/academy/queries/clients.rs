@@ -1,5 +1,5 @@
 //! SQL of the clients' side: clients, contracts, subscriptions and attendance. Each function
-//! that reads for a viewer takes a [`ClientReach`] (which clients it sees) or a [`MarkReach`]
+//! that reads for a viewer takes a [`ClientReach`] (which clients it sees) or a [`Scope`]
 //! (which lessons' attendance it sees and marks); changes take the viewer's [`Scope`].
 
 use chrono::NaiveDate;
@@ -604,26 +604,16 @@ pub async fn update_subscription(
 
 // Attendance --------------------------------------------------------------------------------
 
-/// Whose lessons' attendance a viewer sees and marks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MarkReach {
-    /// The lessons it teaches (employees).
-    Coach(UserId),
-    /// The lessons of its companies (managers and head managers).
-    Companies(UserId),
-    /// Every lesson (owners and admins).
-    All,
-}
-
-fn lesson_markable(reach: MarkReach) -> Condition<lessons::table> {
+/// The lessons whose attendance `scope` sees and marks: its own are those it teaches.
+fn lesson_markable(reach: Scope) -> Condition<lessons::table> {
     match reach {
-        MarkReach::All => Box::new(sql::<Bool>("TRUE")),
-        MarkReach::Coach(user) => Box::new(
+        Scope::All => Box::new(sql::<Bool>("TRUE")),
+        Scope::Own(user) => Box::new(
             lessons::coach_id
                 .assume_not_null()
                 .eq_any(employee_ids_in(Scope::Own(user))),
         ),
-        MarkReach::Companies(user) => Box::new(
+        Scope::Companies(user) => Box::new(
             lessons::group_id.eq_any(
                 groups::table
                     .inner_join(locations::table)
@@ -638,7 +628,7 @@ fn lesson_markable(reach: MarkReach) -> Condition<lessons::table> {
 /// are missing, lessons without marks come with `None`.
 pub async fn attendance_of_lessons(
     conn: &mut AsyncPgConnection,
-    reach: MarkReach,
+    reach: Scope,
     ids: &[LessonId],
 ) -> QueryResult<Vec<(LessonId, Option<Attendance>)>> {
     lessons::table
@@ -675,7 +665,7 @@ pub async fn attendance_of_clients(
 /// The lesson `id`, locked for marking, with its company, if `reach` may mark it.
 pub async fn lesson_for_marking(
     conn: &mut AsyncPgConnection,
-    reach: MarkReach,
+    reach: Scope,
     id: LessonId,
 ) -> QueryResult<Option<(Lesson, CompanyId)>> {
     let Some(lesson) = lessons::table

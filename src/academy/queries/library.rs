@@ -1,5 +1,5 @@
 //! SQL of the library: books (a catalogue every signed-in account reads, like the timetable:
-//! a [`Reach`]), loans (the borrower's own, its companies' for managers: a [`LoanReach`]) and the
+//! a [`Reach`]), loans (the borrower's own, its companies' for managers: a [`Scope`]) and the
 //! reminders of overdue loans.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,17 +23,6 @@ use crate::workforce::queries::{companies_of, company_ids_in};
 
 type Condition<T> = Box<dyn BoxableExpression<T, Pg, SqlType = Bool>>;
 
-/// Whose loans a viewer sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LoanReach {
-    /// Its own: as the borrower, or as a client's account.
-    Own(UserId),
-    /// Its own, and its companies' (managers and head managers).
-    Companies(UserId),
-    /// Every loan (owners and admins).
-    All,
-}
-
 fn own_loan(user: UserId) -> Condition<loans::table> {
     Box::new(
         loans::user_id
@@ -47,11 +36,11 @@ fn own_loan(user: UserId) -> Condition<loans::table> {
     )
 }
 
-fn loan_visible(reach: LoanReach) -> Condition<loans::table> {
+fn loan_visible(reach: Scope) -> Condition<loans::table> {
     match reach {
-        LoanReach::All => Box::new(sql::<Bool>("TRUE")),
-        LoanReach::Own(user) => own_loan(user),
-        LoanReach::Companies(user) => {
+        Scope::All => Box::new(sql::<Bool>("TRUE")),
+        Scope::Own(user) => own_loan(user),
+        Scope::Companies(user) => {
             Box::new(own_loan(user).or(loans::company_id.eq_any(companies_of(user))))
         }
     }
@@ -266,7 +255,7 @@ pub async fn delete_book(conn: &mut AsyncPgConnection, id: BookId) -> QueryResul
 
 // Loans -------------------------------------------------------------------------------------
 
-fn filtered_loans(reach: LoanReach, filter: &LoanFilter) -> loans::BoxedQuery<'static, Pg> {
+fn filtered_loans(reach: Scope, filter: &LoanFilter) -> loans::BoxedQuery<'static, Pg> {
     let mut query = loans::table.filter(loan_visible(reach)).into_boxed();
     if let Some(company) = filter.company {
         query = query.filter(loans::company_id.eq(company));
@@ -291,7 +280,7 @@ fn filtered_loans(reach: LoanReach, filter: &LoanFilter) -> loans::BoxedQuery<'s
 
 pub async fn list_loans(
     conn: &mut AsyncPgConnection,
-    reach: LoanReach,
+    reach: Scope,
     filter: &LoanFilter,
     keyset: &Keyset,
     page: &Page<SortKey>,
@@ -305,7 +294,7 @@ pub async fn list_loans(
 
 pub async fn count_loans(
     conn: &mut AsyncPgConnection,
-    reach: LoanReach,
+    reach: Scope,
     filter: &LoanFilter,
 ) -> QueryResult<i64> {
     filtered_loans(reach, filter).count().get_result(conn).await
@@ -313,7 +302,7 @@ pub async fn count_loans(
 
 pub async fn loans_by_ids(
     conn: &mut AsyncPgConnection,
-    reach: LoanReach,
+    reach: Scope,
     ids: &[LoanId],
 ) -> QueryResult<Vec<Loan>> {
     loans::table
@@ -340,7 +329,7 @@ pub async fn loans_of_clients(
 /// The loans to each of `users` that `reach` sees, newest first.
 pub async fn loans_of_users(
     conn: &mut AsyncPgConnection,
-    reach: LoanReach,
+    reach: Scope,
     users: &[UserId],
 ) -> QueryResult<Vec<Loan>> {
     loans::table
@@ -365,16 +354,12 @@ pub struct LoanWindow {
 /// join over the book ids.
 pub async fn loans_of_books(
     conn: &mut AsyncPgConnection,
-    reach: LoanReach,
+    reach: Scope,
     ids: &[BookId],
     window: &LoanWindow,
 ) -> QueryResult<Vec<Loan>> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    let (kind, user) = match reach {
-        LoanReach::Own(user) => ("own", Some(user.0)),
-        LoanReach::Companies(user) => ("companies", Some(user.0)),
-        LoanReach::All => ("all", None),
-    };
+    let (kind, user) = super::scope_params(reach);
     let loan_columns = "loans.id, loans.company_id, loans.book_id, loans.client_id, \
         loans.user_id, loans.lent_on, loans.due, loans.returned_on, loans.lent_by, \
         loans.returned_to, loans.note, loans.created_at, loans.updated_at";
@@ -463,7 +448,7 @@ impl From<LoanRow> for Loan {
 /// How many loans of each book `reach` sees.
 pub async fn count_loans_of_books(
     conn: &mut AsyncPgConnection,
-    reach: LoanReach,
+    reach: Scope,
     ids: &[BookId],
 ) -> QueryResult<Vec<(BookId, i64)>> {
     loans::table

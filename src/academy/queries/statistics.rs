@@ -12,7 +12,7 @@
 //!   the range, one sum per currency.
 //!
 //! Every list is one or two statements, whatever its length. Each function takes a
-//! [`StatsReach`] that its SQL applies.
+//! [`Scope`] that its SQL applies.
 
 use chrono::NaiveDate;
 use diesel::QueryableByName;
@@ -21,36 +21,8 @@ use diesel::sql_types::{Array, BigInt, Date, Double, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::academy::model::{GroupId, LocationId};
-use crate::auth::identity::UserId;
+use crate::auth::scope::Scope;
 use crate::workforce::model::{CompanyId, EmployeeId};
-
-/// Which records a viewer's statistics cover.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatsReach {
-    /// Groups it coaches; for employees, its own records.
-    Own(UserId),
-    /// Its companies'.
-    Companies(UserId),
-    /// Everything.
-    All,
-}
-
-impl StatsReach {
-    fn kind(self) -> &'static str {
-        match self {
-            Self::Own(_) => "own",
-            Self::Companies(_) => "companies",
-            Self::All => "all",
-        }
-    }
-
-    fn user(self) -> Option<i64> {
-        match self {
-            Self::Own(user) | Self::Companies(user) => Some(user.0),
-            Self::All => None,
-        }
-    }
-}
 
 /// The range and filters every statistic takes: `$1` first day, `$2` last day, `$3` company
 /// (or NULL), `$4` ids (or NULL for all), `$5` the viewer, `$6` the reach's kind.
@@ -59,7 +31,8 @@ pub struct StatsQuery {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub company: Option<CompanyId>,
-    pub reach: StatsReach,
+    /// Groups coached (own), companies' or all records; for employees, own records.
+    pub reach: Scope,
 }
 
 fn bound(
@@ -68,14 +41,15 @@ fn bound(
     ids: Option<Vec<i64>>,
 ) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
 {
+    let (kind, user) = super::scope_params(query.reach);
     diesel::sql_query(sql)
         .into_boxed()
         .bind::<Date, _>(query.from)
         .bind::<Date, _>(query.to)
         .bind::<Nullable<BigInt>, _>(query.company.map(|company| company.0))
         .bind::<Nullable<Array<BigInt>>, _>(ids)
-        .bind::<Nullable<BigInt>, _>(query.reach.user())
-        .bind::<Text, _>(query.reach.kind())
+        .bind::<Nullable<BigInt>, _>(user)
+        .bind::<Text, _>(kind)
 }
 
 /// The groups a reach covers (`own`: those it coaches), as CTE `g`.

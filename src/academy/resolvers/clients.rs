@@ -12,7 +12,7 @@ use crate::academy::model::{
 };
 use crate::academy::queries::clients as client_queries;
 use crate::academy::resolvers::timetable::page_args;
-use crate::academy::resolvers::types::{SubscriptionStatus, client_reach, mark_reach};
+use crate::academy::resolvers::types::{SubscriptionStatus, client_reach};
 use crate::academy::service::attendance::{self, Mark};
 use crate::academy::service::clients::{self, ClientInput, ContractInput, NewSubscriptionInput};
 use crate::auth::guards::{Level, MinLevel};
@@ -567,7 +567,7 @@ impl ClientsMutation {
     ) -> Result<Lesson> {
         let lesson = LessonId::parse("lessonId", &lesson_id)?;
         let viewer = ctx.viewer();
-        let reach = mark_reach(viewer)?;
+        let reach = Scope::of_staff(viewer)?;
         let actor = viewer.require()?.user.id;
         let marks = entries
             .into_iter()

@@ -8,7 +8,7 @@ use crate::academy::model::{
     Book, BookFilter, BookId, BookOrder, ClientId, GroupId, Loan, LoanFilter, LoanId, LoanOrder,
 };
 use crate::academy::queries::Reach;
-use crate::academy::queries::library::{self as queries, LoanReach, LoanWindow};
+use crate::academy::queries::library::{self as queries, LoanWindow};
 use crate::academy::resolvers::timetable::page_args;
 use crate::academy::service::library::{self, BookInput, Borrower, LendInput};
 use crate::auth::guards::{Level, MinLevel};
@@ -23,17 +23,6 @@ use crate::graphql::pagination::{
 };
 use crate::graphql::scalars::{Date, DateTime};
 use crate::workforce::model::{Company, CompanyId};
-
-/// Whose loans a signed-in viewer sees: its own (as the borrower, or as a client's account);
-/// managers and head managers also their companies'; owners and admins all.
-pub fn loan_reach(viewer: &Viewer) -> Result<LoanReach> {
-    let user = viewer.require()?.user.id;
-    Ok(match viewer.level() {
-        level if level >= Level::Owner => LoanReach::All,
-        level if level >= Level::Manager => LoanReach::Companies(user),
-        _ => LoanReach::Own(user),
-    })
-}
 
 /// The viewer's reach of the catalogue (signed in): like the timetable's.
 pub fn book_reach(viewer: &Viewer) -> Result<Reach> {
@@ -187,7 +176,7 @@ impl LibraryQuery {
         let order = LoanOrder::from(order_by.unwrap_or_default());
         let keyset = order.keyset();
         let page = page_args(first, after, last, before).page_in(&keyset)?;
-        let reach = loan_reach(ctx.viewer())?;
+        let reach = Scope::of_staff(ctx.viewer())?;
         let filter = filter.unwrap_or_default();
         let filter = LoanFilter {
             company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
@@ -216,7 +205,7 @@ impl LibraryQuery {
         #[graphql(desc = "The loan.")] id: ID,
     ) -> Result<Option<Loan>> {
         let id = LoanId::parse("id", &id)?;
-        let reach = loan_reach(ctx.viewer())?;
+        let reach = Scope::of_staff(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
         Ok(queries::loans_by_ids(&mut conn, reach, &[id])
             .await
@@ -461,7 +450,7 @@ impl Book {
         >,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<ListConnection<SortKey, Loan>> {
-        let reach = loan_reach(ctx.viewer())?;
+        let reach = Scope::of_staff(ctx.viewer())?;
         let keyset = LoanOrder::Newest.keyset();
         let page = PageArgs {
             first,

@@ -7,10 +7,11 @@ use chrono::{Duration, NaiveDate};
 
 use crate::academy::model::{Group, GroupId, Location, LocationId};
 use crate::academy::queries::statistics::{
-    self, EmployeeNumbers, GroupNumbers, LocationNumbers, Marks, Revenue, StatsQuery, StatsReach,
+    self, EmployeeNumbers, GroupNumbers, LocationNumbers, Marks, Revenue, StatsQuery,
 };
 use crate::academy::resolvers::types::Money;
 use crate::auth::guards::{Level, MinLevel};
+use crate::auth::scope::Scope;
 use crate::auth::viewer::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt;
@@ -65,7 +66,7 @@ impl Statistics {
     }
 
     /// The query over this range for `reach`.
-    fn query(&self, reach: StatsReach) -> StatsQuery {
+    fn query(&self, reach: Scope) -> StatsQuery {
         StatsQuery {
             from: self.from,
             to: self.to,
@@ -75,14 +76,15 @@ impl Statistics {
     }
 }
 
-/// The reach of a viewer: its own from `own_below` down, its companies' below owners, all
-/// from owners on.
-fn reach(viewer: &Viewer, companies_from: Level) -> Result<StatsReach> {
+/// The scope of a viewer's statistics: its own (the groups it coaches, its employee records)
+/// below `companies_from`, its companies' from there to owners, all from owners on. With
+/// `companies_from` at managers it is [`Scope::of_staff`].
+fn reach(viewer: &Viewer, companies_from: Level) -> Result<Scope> {
     let user = viewer.require()?.user.id;
     Ok(match viewer.level() {
-        level if level >= Level::Owner => StatsReach::All,
-        level if level >= companies_from => StatsReach::Companies(user),
-        _ => StatsReach::Own(user),
+        level if level >= Level::Owner => Scope::All,
+        level if level >= companies_from => Scope::Companies(user),
+        _ => Scope::Own(user),
     })
 }
 

@@ -13,9 +13,10 @@ use crate::academy::model::{
 };
 use crate::academy::money;
 use crate::academy::queries::LessonWindow;
-use crate::academy::queries::clients::{ClientReach, MarkReach};
+use crate::academy::queries::clients::ClientReach;
 use crate::auth::guards::{Level, LinkedOr, MinLevel};
 use crate::auth::identity::User;
+use crate::auth::scope::Scope;
 use crate::auth::viewer::Viewer;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -33,17 +34,6 @@ pub fn client_reach(viewer: &Viewer) -> Result<ClientReach> {
         level if level >= Level::Manager => ClientReach::Companies(user),
         Level::Employee => ClientReach::Coach(user),
         _ => ClientReach::Own(user),
-    })
-}
-
-/// Which lessons' attendance a viewer (an employee or above) sees and marks: the lessons it
-/// teaches, its companies' (managers, head managers), all (owners, admins).
-pub fn mark_reach(viewer: &Viewer) -> Result<MarkReach> {
-    let user = viewer.require()?.user.id;
-    Ok(match viewer.level() {
-        level if level >= Level::Owner => MarkReach::All,
-        level if level >= Level::Manager => MarkReach::Companies(user),
-        _ => MarkReach::Coach(user),
     })
 }
 
@@ -257,7 +247,7 @@ impl Lesson {
     /// (FORBIDDEN for others).
     #[graphql(guard = "MinLevel(Level::Employee)")]
     async fn attendance(&self, ctx: &Context<'_>) -> Result<Vec<Attendance>> {
-        let reach = mark_reach(ctx.viewer())?;
+        let reach = Scope::of_staff(ctx.viewer())?;
         ctx.loader()
             .load_one(MarksOfLesson {
                 lesson: self.id,

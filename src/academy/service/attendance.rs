@@ -8,9 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncConnection;
 
 use crate::academy::model::{AttendanceStatus, ClientId, Lesson, LessonId, SubscriptionId};
-use crate::academy::queries::clients::{self as client_queries, MarkReach};
+use crate::academy::queries::clients as client_queries;
 use crate::app::App;
 use crate::auth::identity::UserId;
+use crate::auth::scope::Scope;
 use crate::error::{AppError, AppResult};
 
 /// Most marks `setAttendance` takes at once (a group's largest capacity).
@@ -32,7 +33,7 @@ pub struct Mark {
 /// or of another company.
 pub async fn set_attendance(
     app: &App,
-    reach: MarkReach,
+    reach: Scope,
     actor: UserId,
     lesson: LessonId,
     marks: Vec<Mark>,

@@ -7,7 +7,6 @@ use chrono::Utc;
 use crate::academy::loaders::{ClientsOfUser, LoansOfUser};
 use crate::academy::model::{Client, Loan};
 use crate::academy::resolvers::favorites::favorites_of;
-use crate::academy::resolvers::library::loan_reach;
 use crate::academy::resolvers::types::{Favorites, client_reach};
 use crate::accounts::loaders::{LiveSessionsOf, SharesCompany};
 use crate::accounts::model::{AuthEventRow, RoleChangeRow};
@@ -175,7 +174,7 @@ impl User {
     /// (managers and up) those of your companies, newest first.
     #[graphql(guard = "MinLevel(Level::User).and(SelfOr { user: self.id, level: Level::Manager })")]
     async fn loans(&self, ctx: &Context<'_>) -> Result<Vec<Loan>> {
-        let reach = loan_reach(ctx.viewer())?;
+        let reach = Scope::of_staff(ctx.viewer())?;
         Ok(ctx
             .loader()
             .load_one(LoansOfUser {
