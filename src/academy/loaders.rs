@@ -18,7 +18,7 @@ use crate::academy::queries::{self, LessonWindow, Reach};
 use crate::auth::identity::UserId;
 use crate::auth::scope::Scope;
 use crate::error::{SharedError, shared};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{Loaders, every_key, split};
 
 impl Loader<LocationId> for Loaders {
     type Value = Location;
@@ -62,27 +62,17 @@ impl Loader<LessonsPage> for Loaders {
         keys: &[LessonsPage],
     ) -> Result<HashMap<LessonsPage, Vec<Lesson>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<LessonsPage, Vec<Lesson>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut windows: HashMap<LessonWindow, Vec<GroupId>> = HashMap::new();
-        for key in keys {
-            windows.entry(key.window).or_default().push(key.group);
-        }
-        for (window, groups) in windows {
-            for lesson in queries::lessons_of_groups(&mut conn, &groups, &window)
+        let mut rows = Vec::new();
+        for (window, groups) in split(keys, |key| (key.window, key.group)) {
+            let lessons = queries::lessons_of_groups(&mut conn, &groups, &window)
                 .await
-                .map_err(shared)?
-            {
-                found
-                    .entry(LessonsPage {
-                        group: lesson.group_id,
-                        window,
-                    })
-                    .or_default()
-                    .push(lesson);
-            }
+                .map_err(shared)?;
+            rows.extend(lessons.into_iter().map(|lesson| {
+                let group = lesson.group_id;
+                (LessonsPage { group, window }, lesson)
+            }));
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -102,24 +92,18 @@ impl Loader<FavoriteGroupsOf> for Loaders {
         keys: &[FavoriteGroupsOf],
     ) -> Result<HashMap<FavoriteGroupsOf, Vec<Group>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<FavoriteGroupsOf, Vec<Group>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut reaches: HashMap<Reach, Vec<UserId>> = HashMap::new();
-        for key in keys {
-            reaches.entry(key.reach).or_default().push(key.user);
-        }
-        for (reach, users) in reaches {
-            for (user, group) in queries::favorite_groups_of(&mut conn, reach, &users)
+        let mut rows = Vec::new();
+        for (reach, users) in split(keys, |key| (key.reach, key.user)) {
+            let groups = queries::favorite_groups_of(&mut conn, reach, &users)
                 .await
-                .map_err(shared)?
-            {
-                found
-                    .entry(FavoriteGroupsOf { user, reach })
-                    .or_default()
-                    .push(group);
-            }
+                .map_err(shared)?;
+            rows.extend(
+                groups
+                    .into_iter()
+                    .map(|(user, group)| (FavoriteGroupsOf { user, reach }, group)),
+            );
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -139,24 +123,18 @@ impl Loader<FavoriteLessonsOf> for Loaders {
         keys: &[FavoriteLessonsOf],
     ) -> Result<HashMap<FavoriteLessonsOf, Vec<Lesson>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<FavoriteLessonsOf, Vec<Lesson>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut reaches: HashMap<Reach, Vec<UserId>> = HashMap::new();
-        for key in keys {
-            reaches.entry(key.reach).or_default().push(key.user);
-        }
-        for (reach, users) in reaches {
-            for (user, lesson) in queries::favorite_lessons_of(&mut conn, reach, &users)
+        let mut rows = Vec::new();
+        for (reach, users) in split(keys, |key| (key.reach, key.user)) {
+            let lessons = queries::favorite_lessons_of(&mut conn, reach, &users)
                 .await
-                .map_err(shared)?
-            {
-                found
-                    .entry(FavoriteLessonsOf { user, reach })
-                    .or_default()
-                    .push(lesson);
-            }
+                .map_err(shared)?;
+            rows.extend(
+                lessons
+                    .into_iter()
+                    .map(|(user, lesson)| (FavoriteLessonsOf { user, reach }, lesson)),
+            );
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -174,12 +152,7 @@ impl Loader<LessonCount> for Loaders {
     async fn load(&self, keys: &[LessonCount]) -> Result<HashMap<LessonCount, i64>, Self::Error> {
         let mut conn = self.conn().await?;
         let mut found: HashMap<LessonCount, i64> = keys.iter().map(|key| (*key, 0)).collect();
-        let mut windows: HashMap<Option<chrono::DateTime<chrono::Utc>>, Vec<GroupId>> =
-            HashMap::new();
-        for key in keys {
-            windows.entry(key.from).or_default().push(key.group);
-        }
-        for (from, groups) in windows {
+        for (from, groups) in split(keys, |key| (key.from, key.group)) {
             for (group, n) in queries::count_lessons_of_groups(&mut conn, &groups, from)
                 .await
                 .map_err(shared)?
@@ -189,18 +162,6 @@ impl Loader<LessonCount> for Loaders {
         }
         Ok(found)
     }
-}
-
-/// Groups `(key, value)` rows into a map holding every key (empty when no row has it).
-fn grouped<K: std::hash::Hash + Eq + Copy, V>(
-    keys: &[K],
-    rows: impl IntoIterator<Item = (K, V)>,
-) -> HashMap<K, Vec<V>> {
-    let mut found: HashMap<K, Vec<V>> = keys.iter().map(|key| (*key, Vec::new())).collect();
-    for (key, value) in rows {
-        found.entry(key).or_default().push(value);
-    }
-    found
 }
 
 impl Loader<LessonId> for Loaders {
@@ -276,7 +237,7 @@ impl Loader<ContractsOf> for Loaders {
         let rows = client_queries::contracts_of_clients(&mut conn, &ids)
             .await
             .map_err(shared)?;
-        Ok(grouped(
+        Ok(every_key(
             keys,
             rows.into_iter()
                 .map(|row| (ContractsOf(row.client_id), row)),
@@ -301,7 +262,7 @@ impl Loader<SubscriptionsOf> for Loaders {
         let rows = client_queries::subscriptions_of_clients(&mut conn, &ids)
             .await
             .map_err(shared)?;
-        Ok(grouped(
+        Ok(every_key(
             keys,
             rows.into_iter()
                 .map(|row| (SubscriptionsOf(row.client_id), row)),
@@ -326,7 +287,7 @@ impl Loader<MarksOfClient> for Loaders {
         let rows = client_queries::attendance_of_clients(&mut conn, &ids)
             .await
             .map_err(shared)?;
-        Ok(grouped(
+        Ok(every_key(
             keys,
             rows.into_iter()
                 .map(|row| (MarksOfClient(row.client_id), row)),
@@ -351,11 +312,7 @@ impl Loader<MarksOfLesson> for Loaders {
     ) -> Result<HashMap<MarksOfLesson, Vec<Attendance>>, Self::Error> {
         let mut conn = self.conn().await?;
         let mut found: HashMap<MarksOfLesson, Vec<Attendance>> = HashMap::new();
-        let mut reaches: HashMap<Scope, Vec<LessonId>> = HashMap::new();
-        for key in keys {
-            reaches.entry(key.reach).or_default().push(key.lesson);
-        }
-        for (reach, lessons) in reaches {
+        for (reach, lessons) in split(keys, |key| (key.reach, key.lesson)) {
             for (lesson, mark) in client_queries::attendance_of_lessons(&mut conn, reach, &lessons)
                 .await
                 .map_err(shared)?
@@ -384,24 +341,18 @@ impl Loader<ClientsOfGroup> for Loaders {
         keys: &[ClientsOfGroup],
     ) -> Result<HashMap<ClientsOfGroup, Vec<Client>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<ClientsOfGroup, Vec<Client>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut reaches: HashMap<ClientReach, Vec<GroupId>> = HashMap::new();
-        for key in keys {
-            reaches.entry(key.reach).or_default().push(key.group);
-        }
-        for (reach, groups) in reaches {
-            for (group, client) in client_queries::clients_of_groups(&mut conn, reach, &groups)
+        let mut rows = Vec::new();
+        for (reach, groups) in split(keys, |key| (key.reach, key.group)) {
+            let clients = client_queries::clients_of_groups(&mut conn, reach, &groups)
                 .await
-                .map_err(shared)?
-            {
-                found
-                    .entry(ClientsOfGroup { group, reach })
-                    .or_default()
-                    .push(client);
-            }
+                .map_err(shared)?;
+            rows.extend(
+                clients
+                    .into_iter()
+                    .map(|(group, client)| (ClientsOfGroup { group, reach }, client)),
+            );
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -421,26 +372,17 @@ impl Loader<ClientsOfUser> for Loaders {
         keys: &[ClientsOfUser],
     ) -> Result<HashMap<ClientsOfUser, Vec<Client>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<ClientsOfUser, Vec<Client>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut reaches: HashMap<ClientReach, Vec<UserId>> = HashMap::new();
-        for key in keys {
-            reaches.entry(key.reach).or_default().push(key.user);
-        }
-        for (reach, users) in reaches {
-            for client in client_queries::clients_of_users(&mut conn, reach, &users)
+        let mut rows = Vec::new();
+        for (reach, users) in split(keys, |key| (key.reach, key.user)) {
+            let clients = client_queries::clients_of_users(&mut conn, reach, &users)
                 .await
-                .map_err(shared)?
-            {
-                if let Some(user) = client.user_id {
-                    found
-                        .entry(ClientsOfUser { user, reach })
-                        .or_default()
-                        .push(client);
-                }
-            }
+                .map_err(shared)?;
+            rows.extend(clients.into_iter().filter_map(|client| {
+                let user = client.user_id?;
+                Some((ClientsOfUser { user, reach }, client))
+            }));
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -495,26 +437,17 @@ impl Loader<BooksOfGroup> for Loaders {
         keys: &[BooksOfGroup],
     ) -> Result<HashMap<BooksOfGroup, Vec<Book>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<BooksOfGroup, Vec<Book>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut reaches: HashMap<Reach, Vec<GroupId>> = HashMap::new();
-        for key in keys {
-            reaches.entry(key.reach).or_default().push(key.group);
-        }
-        for (reach, groups) in reaches {
-            for book in library_queries::books_of_groups(&mut conn, reach, &groups)
+        let mut rows = Vec::new();
+        for (reach, groups) in split(keys, |key| (key.reach, key.group)) {
+            let books = library_queries::books_of_groups(&mut conn, reach, &groups)
                 .await
-                .map_err(shared)?
-            {
-                if let Some(group) = book.group_id {
-                    found
-                        .entry(BooksOfGroup { group, reach })
-                        .or_default()
-                        .push(book);
-                }
-            }
+                .map_err(shared)?;
+            rows.extend(books.into_iter().filter_map(|book| {
+                let group = book.group_id?;
+                Some((BooksOfGroup { group, reach }, book))
+            }));
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -532,31 +465,24 @@ impl Loader<LoansPage> for Loaders {
 
     async fn load(&self, keys: &[LoansPage]) -> Result<HashMap<LoansPage, Vec<Loan>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<LoansPage, Vec<Loan>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut windows: HashMap<(Scope, LoanWindow), Vec<BookId>> = HashMap::new();
-        for key in keys {
-            windows
-                .entry((key.reach, key.window))
-                .or_default()
-                .push(key.book);
-        }
-        for ((reach, window), books) in windows {
-            for loan in library_queries::loans_of_books(&mut conn, reach, &books, &window)
+        let mut rows = Vec::new();
+        for ((reach, window), books) in split(keys, |key| ((key.reach, key.window), key.book)) {
+            let loans = library_queries::loans_of_books(&mut conn, reach, &books, &window)
                 .await
-                .map_err(shared)?
-            {
-                found
-                    .entry(LoansPage {
-                        book: loan.book_id,
+                .map_err(shared)?;
+            rows.extend(loans.into_iter().map(|loan| {
+                let book = loan.book_id;
+                (
+                    LoansPage {
+                        book,
                         reach,
                         window,
-                    })
-                    .or_default()
-                    .push(loan);
-            }
+                    },
+                    loan,
+                )
+            }));
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -574,11 +500,7 @@ impl Loader<LoanCount> for Loaders {
     async fn load(&self, keys: &[LoanCount]) -> Result<HashMap<LoanCount, i64>, Self::Error> {
         let mut conn = self.conn().await?;
         let mut found: HashMap<LoanCount, i64> = keys.iter().map(|key| (*key, 0)).collect();
-        let mut reaches: HashMap<Scope, Vec<BookId>> = HashMap::new();
-        for key in keys {
-            reaches.entry(key.reach).or_default().push(key.book);
-        }
-        for (reach, books) in reaches {
+        for (reach, books) in split(keys, |key| (key.reach, key.book)) {
             for (book, n) in library_queries::count_loans_of_books(&mut conn, reach, &books)
                 .await
                 .map_err(shared)?
@@ -607,7 +529,7 @@ impl Loader<LoansOfClient> for Loaders {
         let rows = library_queries::loans_of_clients(&mut conn, &ids)
             .await
             .map_err(shared)?;
-        Ok(grouped(
+        Ok(every_key(
             keys,
             rows.into_iter()
                 .filter_map(|row| row.client_id.map(|client| (LoansOfClient(client), row))),
@@ -631,25 +553,16 @@ impl Loader<LoansOfUser> for Loaders {
         keys: &[LoansOfUser],
     ) -> Result<HashMap<LoansOfUser, Vec<Loan>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<LoansOfUser, Vec<Loan>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        let mut reaches: HashMap<Scope, Vec<UserId>> = HashMap::new();
-        for key in keys {
-            reaches.entry(key.reach).or_default().push(key.user);
-        }
-        for (reach, users) in reaches {
-            for loan in library_queries::loans_of_users(&mut conn, reach, &users)
+        let mut rows = Vec::new();
+        for (reach, users) in split(keys, |key| (key.reach, key.user)) {
+            let loans = library_queries::loans_of_users(&mut conn, reach, &users)
                 .await
-                .map_err(shared)?
-            {
-                if let Some(user) = loan.user_id {
-                    found
-                        .entry(LoansOfUser { user, reach })
-                        .or_default()
-                        .push(loan);
-                }
-            }
+                .map_err(shared)?;
+            rows.extend(loans.into_iter().filter_map(|loan| {
+                let user = loan.user_id?;
+                Some((LoansOfUser { user, reach }, loan))
+            }));
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }

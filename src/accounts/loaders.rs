@@ -8,7 +8,7 @@ use async_graphql::dataloader::Loader;
 use crate::accounts::queries;
 use crate::auth::identity::{Session, User, UserId};
 use crate::error::{SharedError, shared};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{Loaders, split};
 
 /// Accounts by id.
 impl Loader<UserId> for Loaders {
@@ -71,16 +71,7 @@ impl Loader<SharesCompany> for Loaders {
     ) -> Result<HashMap<SharesCompany, ()>, Self::Error> {
         let mut found = HashMap::new();
         let mut conn = self.conn().await?;
-        let mut viewers: Vec<UserId> = keys.iter().map(|key| key.viewer).collect();
-        // `dedup` only drops neighbours: sorted first, each viewer is one statement.
-        viewers.sort_unstable();
-        viewers.dedup();
-        for viewer in viewers {
-            let users: Vec<UserId> = keys
-                .iter()
-                .filter(|key| key.viewer == viewer)
-                .map(|key| key.user)
-                .collect();
+        for (viewer, users) in split(keys, |key| (key.viewer, key.user)) {
             let sharing = queries::sharing_a_company(&mut conn, viewer, &users)
                 .await
                 .map_err(shared)?;

@@ -20,7 +20,9 @@
 //! so the batches always start. Batches then follow the shape of the query, not the speed of
 //! the machine.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -49,6 +51,31 @@ impl Loaders {
     pub async fn conn(&self) -> Result<DbConn, SharedError> {
         self.pool.get().await.map_err(shared)
     }
+}
+
+/// Splits a batch's `keys` by the part one statement can share (a viewer's scope, a page's
+/// window): each part with the items of its keys, so that a level costs a statement per part,
+/// not per key.
+pub fn split<K, P: Hash + Eq, I>(keys: &[K], part: impl Fn(&K) -> (P, I)) -> HashMap<P, Vec<I>> {
+    let mut parts: HashMap<P, Vec<I>> = HashMap::new();
+    for key in keys {
+        let (shared, item) = part(key);
+        parts.entry(shared).or_default().push(item);
+    }
+    parts
+}
+
+/// A batch's answer from its `(key, value)` rows: every key is in it, with no values when no
+/// row has it.
+pub fn every_key<K: Hash + Eq + Copy, V>(
+    keys: &[K],
+    rows: impl IntoIterator<Item = (K, V)>,
+) -> HashMap<K, Vec<V>> {
+    let mut found: HashMap<K, Vec<V>> = keys.iter().map(|key| (*key, Vec::new())).collect();
+    for (key, value) in rows {
+        found.entry(key).or_default().push(value);
+    }
+    found
 }
 
 /// The polls of one request's execution (see the module documentation).

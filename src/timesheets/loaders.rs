@@ -10,7 +10,7 @@ use diesel_async::AsyncPgConnection;
 
 use crate::auth::scope::Scope;
 use crate::error::{SharedError, shared};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{Loaders, every_key};
 use crate::timesheets::model::{
     DayTotals, Note, ScheduleEntry, SheetKey, TimeEntry, Timesheet, TimesheetEntry, Transition,
 };
@@ -32,11 +32,10 @@ where
     let sheets: Vec<SheetKey> = keys.iter().map(&sheet).collect();
     let mut conn = loaders.conn().await?;
     let rows = query(&mut conn, &sheets).await.map_err(shared)?;
-    let mut found: HashMap<K, Vec<T>> = keys.iter().map(|key| (*key, Vec::new())).collect();
-    for row in rows {
-        found.entry(wrap(row_sheet(&row))).or_default().push(row);
-    }
-    Ok(found)
+    Ok(every_key(
+        keys,
+        rows.into_iter().map(|row| (wrap(row_sheet(&row)), row)),
+    ))
 }
 
 /// Declares a key newtype over [`SheetKey`] and its loader of a sheet's rows.

@@ -11,20 +11,11 @@ use chrono::{DateTime, Utc};
 use crate::auth::identity::{User, UserId};
 use crate::auth::scope::Scope;
 use crate::error::{SharedError, shared};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{Loaders, every_key, split};
 use crate::workforce::model::{
     Company, CompanyId, Employee, EmployeeId, Kiosk, WorkSession, WorkSessionChange, WorkSessionId,
 };
 use crate::workforce::queries::{self, SessionWindow};
-
-/// Groups `keys` by what they share besides their id (`group`), so each group is one query.
-fn grouped<K: Copy, G: Eq + Hash>(keys: &[K], group: impl Fn(&K) -> G) -> HashMap<G, Vec<K>> {
-    let mut groups: HashMap<G, Vec<K>> = HashMap::new();
-    for key in keys {
-        groups.entry(group(key)).or_default().push(*key);
-    }
-    groups
-}
 
 impl Loader<CompanyId> for Loaders {
     type Value = Company;
@@ -84,21 +75,18 @@ impl Loader<CompaniesOf> for Loaders {
         keys: &[CompaniesOf],
     ) -> Result<HashMap<CompaniesOf, Vec<Company>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<CompaniesOf, Vec<Company>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        for (scope, keys) in grouped(keys, |key| key.scope) {
-            let users: Vec<UserId> = keys.iter().map(|key| key.user).collect();
-            for (user, company) in queries::companies_of_users(&mut conn, scope, &users)
+        let mut rows = Vec::new();
+        for (scope, users) in split(keys, |key| (key.scope, key.user)) {
+            let companies = queries::companies_of_users(&mut conn, scope, &users)
                 .await
-                .map_err(shared)?
-            {
-                found
-                    .entry(CompaniesOf { user, scope })
-                    .or_default()
-                    .push(company);
-            }
+                .map_err(shared)?;
+            rows.extend(
+                companies
+                    .into_iter()
+                    .map(|(user, company)| (CompaniesOf { user, scope }, company)),
+            );
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -118,23 +106,17 @@ impl Loader<EmployeesOf> for Loaders {
         keys: &[EmployeesOf],
     ) -> Result<HashMap<EmployeesOf, Vec<Employee>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<EmployeesOf, Vec<Employee>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        for (scope, keys) in grouped(keys, |key| key.scope) {
-            let users: Vec<UserId> = keys.iter().map(|key| key.user).collect();
-            for employee in queries::employees_of_users(&mut conn, scope, &users)
+        let mut rows = Vec::new();
+        for (scope, users) in split(keys, |key| (key.scope, key.user)) {
+            let employees = queries::employees_of_users(&mut conn, scope, &users)
                 .await
-                .map_err(shared)?
-            {
-                if let Some(user) = employee.user_id {
-                    found
-                        .entry(EmployeesOf { user, scope })
-                        .or_default()
-                        .push(employee);
-                }
-            }
+                .map_err(shared)?;
+            rows.extend(employees.into_iter().filter_map(|employee| {
+                let user = employee.user_id?;
+                Some((EmployeesOf { user, scope }, employee))
+            }));
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -149,12 +131,13 @@ impl Loader<MembersOf> for Loaders {
     async fn load(&self, keys: &[MembersOf]) -> Result<HashMap<MembersOf, Vec<User>>, Self::Error> {
         let ids: Vec<CompanyId> = keys.iter().map(|key| key.0).collect();
         let mut conn = self.conn().await?;
-        let mut found: HashMap<MembersOf, Vec<User>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        for (company, user) in queries::members_of(&mut conn, &ids).await.map_err(shared)? {
-            found.entry(MembersOf(company)).or_default().push(user);
-        }
-        Ok(found)
+        let members = queries::members_of(&mut conn, &ids).await.map_err(shared)?;
+        Ok(every_key(
+            keys,
+            members
+                .into_iter()
+                .map(|(company, user)| (MembersOf(company), user)),
+        ))
     }
 }
 
@@ -169,15 +152,13 @@ impl Loader<KiosksOf> for Loaders {
     async fn load(&self, keys: &[KiosksOf]) -> Result<HashMap<KiosksOf, Vec<Kiosk>>, Self::Error> {
         let ids: Vec<CompanyId> = keys.iter().map(|key| key.0).collect();
         let mut conn = self.conn().await?;
-        let mut found: HashMap<KiosksOf, Vec<Kiosk>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        for kiosk in queries::kiosks_of(&mut conn, &ids).await.map_err(shared)? {
-            found
-                .entry(KiosksOf(kiosk.company_id))
-                .or_default()
-                .push(kiosk);
-        }
-        Ok(found)
+        let kiosks = queries::kiosks_of(&mut conn, &ids).await.map_err(shared)?;
+        Ok(every_key(
+            keys,
+            kiosks
+                .into_iter()
+                .map(|kiosk| (KiosksOf(kiosk.company_id), kiosk)),
+        ))
     }
 }
 
@@ -221,24 +202,17 @@ impl Loader<SessionsPage> for Loaders {
         keys: &[SessionsPage],
     ) -> Result<HashMap<SessionsPage, Vec<WorkSession>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<SessionsPage, Vec<WorkSession>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        for (window, keys) in grouped(keys, |key| key.window) {
-            let ids: Vec<EmployeeId> = keys.iter().map(|key| key.employee).collect();
-            for session in queries::sessions_of_employees(&mut conn, &ids, &window)
+        let mut rows = Vec::new();
+        for (window, ids) in split(keys, |key| (key.window, key.employee)) {
+            let sessions = queries::sessions_of_employees(&mut conn, &ids, &window)
                 .await
-                .map_err(shared)?
-            {
-                found
-                    .entry(SessionsPage {
-                        employee: session.employee_id,
-                        window,
-                    })
-                    .or_default()
-                    .push(session);
-            }
+                .map_err(shared)?;
+            rows.extend(sessions.into_iter().map(|session| {
+                let employee = session.employee_id;
+                (SessionsPage { employee, window }, session)
+            }));
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
 
@@ -257,7 +231,7 @@ impl Loader<SessionCount> for Loaders {
     async fn load(&self, keys: &[SessionCount]) -> Result<HashMap<SessionCount, i64>, Self::Error> {
         let mut conn = self.conn().await?;
         let mut found: HashMap<SessionCount, i64> = keys.iter().map(|key| (*key, 0)).collect();
-        for ((from, to), keys) in grouped(keys, |key| (key.from, key.to)) {
+        for ((from, to), keys) in split(keys, |key| ((key.from, key.to), *key)) {
             let ids: Vec<EmployeeId> = keys.iter().map(|key| key.employee).collect();
             for (employee, count) in queries::count_sessions_of_employees(&mut conn, &ids, from, to)
                 .await
@@ -285,7 +259,7 @@ impl Loader<HoursWorked> for Loaders {
     async fn load(&self, keys: &[HoursWorked]) -> Result<HashMap<HoursWorked, f64>, Self::Error> {
         let mut conn = self.conn().await?;
         let mut found: HashMap<HoursWorked, f64> = keys.iter().map(|key| (*key, 0.0)).collect();
-        for ((from, to), keys) in grouped(keys, |key| (key.from, key.to)) {
+        for ((from, to), keys) in split(keys, |key| ((key.from, key.to), *key)) {
             let ids: Vec<EmployeeId> = keys.iter().map(|key| key.employee).collect();
             for (employee, hours) in queries::hours_worked(&mut conn, &ids, from, to)
                 .await
@@ -315,7 +289,7 @@ impl Loader<AnnualBalance> for Loaders {
     ) -> Result<HashMap<AnnualBalance, f64>, Self::Error> {
         let mut conn = self.conn().await?;
         let mut found = HashMap::new();
-        for (year, keys) in grouped(keys, |key| key.year) {
+        for (year, keys) in split(keys, |key| (key.year, *key)) {
             let ids: Vec<EmployeeId> = keys.iter().map(|key| key.employee).collect();
             for (employee, balance) in queries::annual_balances(&mut conn, &ids, year)
                 .await
@@ -342,15 +316,13 @@ impl Loader<HistoryOf> for Loaders {
     ) -> Result<HashMap<HistoryOf, Vec<WorkSessionChange>>, Self::Error> {
         let ids: Vec<WorkSessionId> = keys.iter().map(|key| key.0).collect();
         let mut conn = self.conn().await?;
-        let mut found: HashMap<HistoryOf, Vec<WorkSessionChange>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        for change in queries::history_of(&mut conn, &ids).await.map_err(shared)? {
-            found
-                .entry(HistoryOf(change.session_id))
-                .or_default()
-                .push(change);
-        }
-        Ok(found)
+        let changes = queries::history_of(&mut conn, &ids).await.map_err(shared)?;
+        Ok(every_key(
+            keys,
+            changes
+                .into_iter()
+                .map(|change| (HistoryOf(change.session_id), change)),
+        ))
     }
 }
 
@@ -370,23 +342,16 @@ impl Loader<ChangesOf> for Loaders {
         keys: &[ChangesOf],
     ) -> Result<HashMap<ChangesOf, Vec<WorkSessionChange>>, Self::Error> {
         let mut conn = self.conn().await?;
-        let mut found: HashMap<ChangesOf, Vec<WorkSessionChange>> =
-            keys.iter().map(|key| (*key, Vec::new())).collect();
-        for (limit, keys) in grouped(keys, |key| key.limit) {
-            let ids: Vec<EmployeeId> = keys.iter().map(|key| key.employee).collect();
-            for change in queries::changes_of_employees(&mut conn, &ids, limit)
+        let mut rows = Vec::new();
+        for (limit, ids) in split(keys, |key| (key.limit, key.employee)) {
+            let changes = queries::changes_of_employees(&mut conn, &ids, limit)
                 .await
-                .map_err(shared)?
-            {
-                found
-                    .entry(ChangesOf {
-                        employee: change.employee_id,
-                        limit,
-                    })
-                    .or_default()
-                    .push(change);
-            }
+                .map_err(shared)?;
+            rows.extend(changes.into_iter().map(|change| {
+                let employee = change.employee_id;
+                (ChangesOf { employee, limit }, change)
+            }));
         }
-        Ok(found)
+        Ok(every_key(keys, rows))
     }
 }
