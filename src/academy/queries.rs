@@ -22,7 +22,9 @@ use crate::academy::model::{
 };
 use crate::auth::identity::UserId;
 use crate::auth::scope::Scope;
+use crate::auth::viewer::Viewer;
 use crate::db::schema::{favorite_groups, favorite_lessons, groups, lessons, locations, prices};
+use crate::error::AppResult;
 use crate::graphql::pagination::{Keyset, Page, SortKey};
 use crate::workforce::model::CompanyId;
 use crate::workforce::queries::companies_of;
@@ -46,6 +48,11 @@ impl Reach {
             Some(Scope::Companies(user)) => Self::ActiveAndCompanies(user),
             Some(Scope::All) => Self::All,
         }
+    }
+
+    /// The reach of a signed-in viewer (UNAUTHENTICATED for an anonymous one).
+    pub fn signed_in(viewer: &Viewer) -> AppResult<Self> {
+        Ok(Self::of(Some(Scope::of_staff(viewer)?)))
     }
 }
 

@@ -9,13 +9,12 @@ use crate::academy::resolvers::types::Favorites;
 use crate::academy::service::favorites;
 use crate::auth::guards::{Level, MinLevel};
 use crate::auth::identity::{User, UserId};
-use crate::auth::scope::Scope;
 use crate::error::AppResult;
 use crate::graphql::ContextExt;
 
 /// The favourites of `user` that the viewer's reach sees.
 pub async fn favorites_of(ctx: &Context<'_>, user: UserId) -> Result<Favorites> {
-    let reach = Reach::of(Some(Scope::of_staff(ctx.viewer())?));
+    let reach = Reach::signed_in(ctx.viewer())?;
     let loader = ctx.loader();
     let (groups, lessons) = futures_util::try_join!(
         loader.load_one(FavoriteGroupsOf { user, reach }),
@@ -63,7 +62,7 @@ impl FavoritesMutation {
         let signed_in = ctx.viewer().require()?;
         let groups = ids("groupIds", group_ids, GroupId::parse)?;
         let lessons = ids("lessonIds", lesson_ids, LessonId::parse)?;
-        let reach = Reach::of(Some(Scope::of_staff(ctx.viewer())?));
+        let reach = Reach::signed_in(ctx.viewer())?;
         favorites::set(ctx.app(), signed_in.user.id, reach, groups, lessons).await?;
         Ok(signed_in.user.clone())
     }

@@ -14,7 +14,6 @@ use crate::academy::service::library::{self, BookInput, Borrower, LendInput};
 use crate::auth::guards::{Level, MinLevel};
 use crate::auth::identity::{User, UserId};
 use crate::auth::scope::Scope;
-use crate::auth::viewer::Viewer;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::deletion::DeletionOutcome;
@@ -23,11 +22,6 @@ use crate::graphql::pagination::{
 };
 use crate::graphql::scalars::{Date, DateTime};
 use crate::workforce::model::{Company, CompanyId};
-
-/// The viewer's reach of the catalogue (signed in): like the timetable's.
-pub fn book_reach(viewer: &Viewer) -> Result<Reach> {
-    Ok(Reach::of(Some(Scope::of_staff(viewer)?)))
-}
 
 /// How `books` filters.
 #[derive(InputObject, Default)]
@@ -114,7 +108,7 @@ impl LibraryQuery {
         let order = BookOrder::from(order_by.unwrap_or_default());
         let keyset = order.keyset();
         let page = page_args(first, after, last, before).page_in(&keyset)?;
-        let reach = book_reach(ctx.viewer())?;
+        let reach = Reach::signed_in(ctx.viewer())?;
         let filter = filter.unwrap_or_default();
         let filter = BookFilter {
             company: CompanyId::parse_optional("filter.companyId", filter.company_id.as_ref())?,
@@ -145,7 +139,7 @@ impl LibraryQuery {
         #[graphql(desc = "The book.")] id: ID,
     ) -> Result<Option<Book>> {
         let id = BookId::parse("id", &id)?;
-        let reach = book_reach(ctx.viewer())?;
+        let reach = Reach::signed_in(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
         Ok(queries::books_by_ids(&mut conn, reach, &[id])
             .await

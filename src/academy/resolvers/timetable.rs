@@ -98,11 +98,6 @@ pub enum PricesOrder {
     Amount,
 }
 
-/// The viewer's reach of the timetable (signed in).
-fn reach(ctx: &Context<'_>) -> Result<Reach> {
-    Ok(Reach::of(Some(Scope::of_staff(ctx.viewer())?)))
-}
-
 pub(super) fn page_args(
     first: Option<i32>,
     after: Option<String>,
@@ -145,7 +140,7 @@ impl TimetableQuery {
     ) -> Result<ListConnection<SortKey, Location>> {
         let keyset = LocationOrder::from(order_by.unwrap_or_default()).keyset();
         let page = page_args(first, after, last, before).page_in(&keyset)?;
-        let (reach, filter) = (reach(ctx)?, filter_of(filter)?);
+        let (reach, filter) = (Reach::signed_in(ctx.viewer())?, filter_of(filter)?);
         let mut conn = ctx.conn().await?;
         let rows = queries::list_locations(&mut conn, reach, &filter, &keyset, &page)
             .await
@@ -165,7 +160,7 @@ impl TimetableQuery {
         #[graphql(desc = "The location.")] id: ID,
     ) -> Result<Option<Location>> {
         let id = LocationId::parse("id", &id)?;
-        let reach = reach(ctx)?;
+        let reach = Reach::signed_in(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
         Ok(queries::locations_by_ids(&mut conn, reach, &[id])
             .await
@@ -194,7 +189,7 @@ impl TimetableQuery {
     ) -> Result<ListConnection<SortKey, Group>> {
         let keyset = GroupOrder::from(order_by.unwrap_or_default()).keyset();
         let page = page_args(first, after, last, before).page_in(&keyset)?;
-        let (reach, filter) = (reach(ctx)?, filter_of(filter)?);
+        let (reach, filter) = (Reach::signed_in(ctx.viewer())?, filter_of(filter)?);
         let mut conn = ctx.conn().await?;
         let rows = queries::list_groups(&mut conn, reach, &filter, &keyset, &page)
             .await
@@ -214,7 +209,7 @@ impl TimetableQuery {
         #[graphql(desc = "The group.")] id: ID,
     ) -> Result<Option<Group>> {
         let id = GroupId::parse("id", &id)?;
-        let reach = reach(ctx)?;
+        let reach = Reach::signed_in(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
         Ok(queries::groups_by_ids(&mut conn, reach, &[id])
             .await
@@ -242,7 +237,7 @@ impl TimetableQuery {
     ) -> Result<ListConnection<SortKey, Lesson>> {
         let keyset = LessonOrder::from(order_by.unwrap_or_default()).keyset();
         let page = page_args(first, after, last, before).page_in(&keyset)?;
-        let (reach, filter) = (reach(ctx)?, filter_of(filter)?);
+        let (reach, filter) = (Reach::signed_in(ctx.viewer())?, filter_of(filter)?);
         let mut conn = ctx.conn().await?;
         let rows = queries::list_lessons(&mut conn, reach, &filter, &keyset, &page)
             .await
@@ -262,7 +257,7 @@ impl TimetableQuery {
         #[graphql(desc = "The lesson.")] id: ID,
     ) -> Result<Option<Lesson>> {
         let id = LessonId::parse("id", &id)?;
-        let reach = reach(ctx)?;
+        let reach = Reach::signed_in(ctx.viewer())?;
         let mut conn = ctx.conn().await?;
         Ok(queries::lessons_by_ids(&mut conn, reach, &[id])
             .await

@@ -12,8 +12,8 @@ use crate::academy::model::{
     Group, Lesson, LessonId, Loan, Location, Price, StoredSubscriptionStatus,
 };
 use crate::academy::money;
-use crate::academy::queries::LessonWindow;
 use crate::academy::queries::clients::ClientReach;
+use crate::academy::queries::{LessonWindow, Reach};
 use crate::auth::guards::{Level, LinkedOr, MinLevel};
 use crate::auth::identity::User;
 use crate::auth::scope::Scope;
@@ -176,7 +176,7 @@ impl Group {
     /// Its books that you may see (the catalogue's reach), by title.
     #[graphql(guard = "MinLevel(Level::User)")]
     async fn books(&self, ctx: &Context<'_>) -> Result<Vec<Book>> {
-        let reach = crate::academy::resolvers::library::book_reach(ctx.viewer())?;
+        let reach = Reach::signed_in(ctx.viewer())?;
         Ok(ctx
             .loader()
             .load_one(BooksOfGroup {
