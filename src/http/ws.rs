@@ -13,7 +13,9 @@
 //!   mutations answer `next` then `complete`, like subscriptions;
 //! - a server shutting down closes every socket with 1001.
 //!
-//! Each operation gets its own per-request context, as over HTTP.
+//! Each operation gets its own per-request context, as over HTTP. A socket is one task: it reads
+//! the client's messages, polls its operations' result streams and writes what they answer, one
+//! message at a time, so an idle subscriber holds no task, channel or buffer besides its socket.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -26,12 +28,10 @@ use async_graphql::{ServerError, Variables};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use futures_util::SinkExt;
-use futures_util::stream::{SplitStream, StreamExt};
+use futures_util::stream::{self, AbortHandle, Abortable, BoxStream, SelectAll, StreamExt};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::auth::identity::SessionId;
 use crate::auth::tokens;
@@ -41,6 +41,7 @@ use crate::events::{Channel, Event};
 use crate::graphql::codes::{error_code, is_request_error, with_code};
 use crate::graphql::context::request_data;
 use crate::graphql::document::{self, operation_label};
+use crate::graphql::loaders::Counted;
 use crate::http::HttpState;
 use crate::http::graphql::ResponseBody;
 use crate::http::request::RequestMeta;
@@ -55,8 +56,6 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// `subscribe` is a query), and messages are written as they come (no write buffer), since
 /// each is a whole GraphQL result.
 const READ_BUFFER_BYTES: usize = 512;
-/// Messages waiting to be written to one socket; a slow reader slows its subscriptions down.
-const OUTGOING_QUEUE: usize = 64;
 
 /// Why the server closes a socket, with the protocol's close codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,10 +125,34 @@ struct SubscribePayload {
     variables: Option<Value>,
 }
 
-/// What the socket writer sends.
-enum Outgoing {
-    Text(String),
-    Close(Close),
+/// A message for the client from one of the socket's operations.
+struct Reply {
+    text: String,
+    /// The operation's id when this is its last message (`complete` or `error`): the id is
+    /// free again once it is written.
+    last_of: Option<String>,
+}
+
+/// The socket's running operations: each a stream of its messages, polled by the socket's own
+/// task (no task, channel or buffer of their own), ended early through its handle.
+#[derive(Default)]
+struct Operations {
+    running: SelectAll<Abortable<BoxStream<'static, Reply>>>,
+    handles: HashMap<String, AbortHandle>,
+}
+
+impl Operations {
+    fn start(&mut self, id: String, messages: BoxStream<'static, Reply>) {
+        let (handle, registration) = AbortHandle::new_pair();
+        self.running.push(Abortable::new(messages, registration));
+        self.handles.insert(id, handle);
+    }
+
+    fn stop(&mut self, id: &str) {
+        if let Some(handle) = self.handles.remove(id) {
+            handle.abort();
+        }
+    }
 }
 
 /// `GET /graphql/ws`: upgrades to a WebSocket and runs the protocol on it.
@@ -184,47 +207,22 @@ struct SocketAuth {
 }
 
 impl Session {
-    async fn run(mut self, socket: WebSocket) {
-        let (mut sink, mut stream) = socket.split();
-        let (out, mut outgoing) = mpsc::channel::<Outgoing>(OUTGOING_QUEUE);
-        let writer = tokio::spawn(async move {
-            while let Some(message) = outgoing.recv().await {
-                match message {
-                    Outgoing::Text(text) => {
-                        if sink.send(Message::Text(text.into())).await.is_err() {
-                            break;
-                        }
-                    }
-                    Outgoing::Close(close) => {
-                        if let Some(frame) = close.frame() {
-                            let _ = sink.send(Message::Close(Some(frame))).await;
-                        }
-                        break;
-                    }
-                }
-            }
-            let _ = sink.close().await;
-        });
-
-        let mut operations = HashMap::new();
-        let close = self.read_loop(&mut stream, &out, &mut operations).await;
-        for (_, operation) in operations.drain() {
-            AbortHandle::abort(&operation);
-        }
+    async fn run(mut self, mut socket: WebSocket) {
+        let shutdown = self.state.app.lifecycle.shutdown.clone();
+        let mut operations = Operations::default();
+        let close = self.serve(&mut socket, &mut operations).await;
+        // Dropping them ends the operations still running.
+        drop(operations);
         if close != Close::ByClient {
             tracing::debug!(?close, "closing WebSocket");
         }
-        let _ = out.send(Outgoing::Close(close)).await;
-        drop(out);
-        let _ = writer.await;
+        if let Some(frame) = close.frame() {
+            let _ = write(&mut socket, &shutdown, Message::Close(Some(frame))).await;
+        }
     }
 
-    async fn read_loop(
-        &mut self,
-        stream: &mut SplitStream<WebSocket>,
-        out: &mpsc::Sender<Outgoing>,
-        operations: &mut HashMap<String, AbortHandle>,
-    ) -> Close {
+    /// Runs the protocol until the socket is to close, and says why.
+    async fn serve(&mut self, socket: &mut WebSocket, operations: &mut Operations) -> Close {
         let settings = &self.state.app.config.settings;
         let shutdown = self.state.app.lifecycle.shutdown.clone();
         let init_deadline = tokio::time::sleep(settings.ws_init_timeout);
@@ -233,20 +231,15 @@ impl Session {
             tokio::time::Instant::now() + settings.ws_ping_interval,
             settings.ws_ping_interval,
         );
-        let (done, mut finished) = mpsc::unbounded_channel::<String>();
         let mut session_events = self.state.app.events.subscribe(Channel::SessionRevoked);
         let expiry = tokio::time::sleep(Duration::from_secs(u64::from(u32::MAX)));
         tokio::pin!(expiry);
         let mut initialised = false;
         let mut acknowledged = false;
         loop {
-            tokio::select! {
-                // Finished operations first: their id is free again before the client, told
-                // `complete`, can reuse it.
+            // What to write, once the branch that chose it has let go of the socket.
+            let text = tokio::select! {
                 biased;
-                Some(id) = finished.recv() => {
-                    operations.remove(&id);
-                }
                 () = shutdown.cancelled() => return Close::GoingAway,
                 () = &mut init_deadline, if !initialised => return Close::InitTimeout,
                 () = &mut expiry, if self.auth.expires_at.is_some() => return Close::Forbidden,
@@ -264,13 +257,9 @@ impl Session {
                     if recheck && Box::pin(self.viewer()).await.is_err() {
                         return Close::Forbidden;
                     }
+                    continue;
                 }
-                _ = pings.tick(), if acknowledged => {
-                    if out.send(Outgoing::Text(json!({ "type": "ping" }).to_string())).await.is_err() {
-                        return Close::ByClient;
-                    }
-                }
-                message = stream.next() => {
+                message = socket.next() => {
                     let text = match message {
                         None => return Close::ByClient,
                         Some(Err(err)) => return close_for_read_error(&err),
@@ -304,23 +293,15 @@ impl Session {
                                 Err(close) => return close,
                             }
                             acknowledged = true;
-                            let ack = json!({ "type": "connection_ack" }).to_string();
-                            if out.send(Outgoing::Text(ack)).await.is_err() {
-                                return Close::ByClient;
-                            }
+                            json!({ "type": "connection_ack" }).to_string()
                         }
-                        ClientMessage::Ping {} => {
-                            let pong = json!({ "type": "pong" }).to_string();
-                            if out.send(Outgoing::Text(pong)).await.is_err() {
-                                return Close::ByClient;
-                            }
-                        }
-                        ClientMessage::Pong {} => {}
+                        ClientMessage::Ping {} => json!({ "type": "pong" }).to_string(),
+                        ClientMessage::Pong {} => continue,
                         ClientMessage::Subscribe { id, payload } => {
                             if !acknowledged {
                                 return Close::Unauthorized;
                             }
-                            if operations.contains_key(&id) {
+                            if operations.handles.contains_key(&id) {
                                 return Close::DuplicateId(id);
                             }
                             // Role and status are read again for every operation.
@@ -334,24 +315,42 @@ impl Session {
                                 viewer,
                                 credential: self.auth.credential.clone().unwrap_or(Credential::None),
                             };
-                            let operation = tokio::spawn(run_operation(
-                                context,
-                                id.clone(),
-                                payload,
-                                out.clone(),
-                                done.clone(),
-                            ));
-                            operations.insert(id, operation.abort_handle());
+                            operations.start(id.clone(), operation(context, id, payload));
+                            continue;
                         }
                         ClientMessage::Complete { id } => {
-                            if let Some(operation) = operations.remove(&id) {
-                                operation.abort();
-                            }
+                            operations.stop(&id);
+                            continue;
                         }
                     }
                 }
+                Some(reply) = operations.running.next() => {
+                    if let Some(id) = reply.last_of {
+                        operations.handles.remove(&id);
+                    }
+                    reply.text
+                }
+                _ = pings.tick(), if acknowledged => json!({ "type": "ping" }).to_string(),
+            };
+            if let Err(close) = write(socket, &shutdown, Message::Text(text.into())).await {
+                return close;
             }
         }
+    }
+}
+
+/// Writes one message. Its operations wait meanwhile, so a slow reader slows them down (a
+/// subscription that falls too far behind its events ends SUBSCRIBER_LAGGED); a client that
+/// takes nothing until the server shuts down is given up on.
+async fn write(
+    socket: &mut WebSocket,
+    shutdown: &CancellationToken,
+    message: Message,
+) -> Result<(), Close> {
+    tokio::select! {
+        biased;
+        sent = socket.send(message) => sent.map_err(|_| Close::ByClient),
+        () = shutdown.cancelled() => Err(Close::ByClient),
     }
 }
 
@@ -418,111 +417,190 @@ struct OperationContext {
     credential: Credential,
 }
 
-/// Runs one operation and sends its results: `next` per result then `complete`, or one `error`
-/// when the document is refused as a whole.
-async fn run_operation(
+/// One operation's messages: `next` per result then `complete`, or one `error` when the
+/// document is refused as a whole.
+fn operation(
     context: OperationContext,
     id: String,
     payload: SubscribePayload,
-    out: mpsc::Sender<Outgoing>,
-    done: mpsc::UnboundedSender<String>,
-) {
-    let OperationContext {
-        state,
-        meta,
-        viewer,
-        credential,
-    } = context;
-    let started = Instant::now();
-    let send = |message: String| {
-        let out = out.clone();
-        async move { out.send(Outgoing::Text(message)).await.is_ok() }
-    };
-    let refuse = |errors: Vec<ServerError>| encode("error", &id, Some(errors));
+) -> BoxStream<'static, Reply> {
+    stream::unfold(Step::Start(Box::new((context, id, payload))), Step::advance).boxed()
+}
 
-    let prepared = match document::prepare(&payload.query, payload.operation_name.as_deref()) {
-        Ok(prepared) => prepared,
-        Err(err) => {
-            observe(&state, "invalid", started, std::slice::from_ref(&err));
-            let _ = done.send(id.clone());
-            send(refuse(vec![err])).await;
-            return;
-        }
-    };
-    let variables = match payload.variables {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(variables)) => variables,
-        Some(_) => {
-            let err = with_code(
-                ServerError::new("variables must be a JSON object", None),
-                ErrorCode::BadRequest,
-            );
-            observe(&state, "invalid", started, std::slice::from_ref(&err));
-            let _ = done.send(id.clone());
-            send(refuse(vec![err])).await;
-            return;
-        }
-    };
-    let operation = operation_label(prepared.operation);
-    let request = async_graphql::Request::new(payload.query)
-        .variables(Variables::from_json(Value::Object(variables)));
-    let (mut request, polls) = request_data(request, &state.app, meta, viewer, credential);
-    if let Some(name) = &payload.operation_name {
-        request = request.operation_name(name.clone());
-    }
-    let order = document::Order::of(&prepared.document, payload.operation_name.as_deref());
-    request.set_parsed_query(prepared.document);
+/// Where an operation is.
+enum Step {
+    Start(Box<(OperationContext, String, SubscribePayload)>),
+    Running(Box<Running>),
+    Over,
+}
 
-    // Queries and mutations keep the HTTP time limit; subscriptions run until completed.
-    let deadline = match prepared.operation {
-        OperationType::Subscription => None,
-        _ => Some(tokio::time::Instant::now() + state.app.config.settings.request_timeout),
-    };
-    let mut responses = polls.around(state.api.execute_stream(request));
-    let mut first = true;
-    let mut errors_seen: Vec<ServerError> = Vec::new();
-    loop {
-        let next = match deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, responses.next()).await {
-                Ok(next) => next,
-                Err(_) => {
-                    let err = with_code(
-                        ServerError::new("the request took too long", None),
-                        ErrorCode::Timeout,
-                    );
-                    observe(&state, operation, started, std::slice::from_ref(&err));
-                    let _ = done.send(id.clone());
-                    send(refuse(vec![err])).await;
-                    return;
+impl Step {
+    /// The operation's next message, and where it is then.
+    async fn advance(self) -> Option<(Reply, Self)> {
+        let running = match self {
+            Self::Start(start) => {
+                let (context, id, payload) = *start;
+                match Running::start(context, id, payload) {
+                    Ok(running) => Box::new(running),
+                    Err(refusal) => return Some((refusal, Self::Over)),
                 }
-            },
-            None => responses.next().await,
+            }
+            Self::Running(running) => running,
+            Self::Over => return None,
         };
-        let Some(mut response) = next else { break };
-        order.apply(&mut response.data);
-        if first && is_request_error(&response.errors) {
-            observe(&state, operation, started, &response.errors);
-            let _ = done.send(id.clone());
-            send(refuse(response.errors)).await;
-            return;
+        Some(running.next().await)
+    }
+}
+
+/// An operation that was accepted and runs.
+struct Running {
+    state: HttpState,
+    id: String,
+    operation: &'static str,
+    started: Instant,
+    /// Queries and mutations keep the HTTP time limit; subscriptions run until completed.
+    deadline: Option<tokio::time::Instant>,
+    responses: Counted<BoxStream<'static, async_graphql::Response>>,
+    order: document::Order,
+    first: bool,
+    /// The codes of the errors answered so far, each once.
+    error_codes: Vec<String>,
+}
+
+impl Running {
+    /// Prepares the operation and starts it, or answers the `error` that refuses it.
+    fn start(
+        context: OperationContext,
+        id: String,
+        payload: SubscribePayload,
+    ) -> Result<Self, Reply> {
+        let OperationContext {
+            state,
+            meta,
+            viewer,
+            credential,
+        } = context;
+        let started = Instant::now();
+        let refuse = |err: ServerError| {
+            observe(&state, "invalid", started, std::slice::from_ref(&err));
+            refusal(&id, vec![err])
+        };
+        let prepared =
+            document::prepare(&payload.query, payload.operation_name.as_deref()).map_err(refuse)?;
+        let variables = match payload.variables {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(variables)) => variables,
+            Some(_) => {
+                return Err(refuse(with_code(
+                    ServerError::new("variables must be a JSON object", None),
+                    ErrorCode::BadRequest,
+                )));
+            }
+        };
+        let request = async_graphql::Request::new(payload.query)
+            .variables(Variables::from_json(Value::Object(variables)));
+        let (mut request, polls) = request_data(request, &state.app, meta, viewer, credential);
+        if let Some(name) = &payload.operation_name {
+            request = request.operation_name(name.clone());
         }
-        first = false;
-        errors_seen.extend(response.errors.iter().cloned());
-        let message = encode(
+        let order = document::Order::of(&prepared.document, payload.operation_name.as_deref());
+        let operation = operation_label(prepared.operation);
+        let deadline = match prepared.operation {
+            OperationType::Subscription => None,
+            _ => Some(tokio::time::Instant::now() + state.app.config.settings.request_timeout),
+        };
+        request.set_parsed_query(prepared.document);
+        let responses = polls.around(state.api.execute_stream(request));
+        Ok(Self {
+            state,
+            id,
+            operation,
+            started,
+            deadline,
+            responses,
+            order,
+            first: true,
+            error_codes: Vec::new(),
+        })
+    }
+
+    /// The next message: a result, or the end.
+    async fn next(mut self: Box<Self>) -> (Reply, Step) {
+        let next = match self.deadline {
+            Some(deadline) => {
+                match tokio::time::timeout_at(deadline, self.responses.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        let err = with_code(
+                            ServerError::new("the request took too long", None),
+                            ErrorCode::Timeout,
+                        );
+                        return self.refuse(vec![err]);
+                    }
+                }
+            }
+            None => self.responses.next().await,
+        };
+        let Some(mut response) = next else {
+            self.observe(&[]);
+            let complete = encode::<()>("complete", &self.id, None);
+            return (Reply::last(complete, self.id), Step::Over);
+        };
+        self.order.apply(&mut response.data);
+        if self.first && is_request_error(&response.errors) {
+            return self.refuse(response.errors);
+        }
+        self.first = false;
+        for code in response.errors.iter().filter_map(error_code) {
+            if !self.error_codes.iter().any(|seen| seen == code) {
+                self.error_codes.push(code.to_owned());
+            }
+        }
+        let text = encode(
             "next",
-            &id,
+            &self.id,
             Some(ResponseBody {
                 data: Some(&response.data),
                 errors: &response.errors,
             }),
         );
-        if !send(message).await {
-            return;
+        let reply = Reply {
+            text,
+            last_of: None,
+        };
+        (reply, Step::Running(self))
+    }
+
+    fn refuse(&self, errors: Vec<ServerError>) -> (Reply, Step) {
+        self.observe(&errors);
+        (refusal(&self.id, errors), Step::Over)
+    }
+
+    /// Counts the operation in the metrics, with `errors` and the codes of those answered.
+    fn observe(&self, errors: &[ServerError]) {
+        self.state.app.metrics.observe(
+            self.operation,
+            self.started.elapsed(),
+            errors
+                .iter()
+                .filter_map(error_code)
+                .chain(self.error_codes.iter().map(String::as_str)),
+        );
+    }
+}
+
+impl Reply {
+    fn last(text: String, id: String) -> Self {
+        Self {
+            text,
+            last_of: Some(id),
         }
     }
-    observe(&state, operation, started, &errors_seen);
-    let _ = done.send(id.clone());
-    send(encode::<()>("complete", &id, None)).await;
+}
+
+/// The `error` message that refuses an operation as a whole.
+fn refusal(id: &str, errors: Vec<ServerError>) -> Reply {
+    Reply::last(encode("error", id, Some(errors)), id.to_owned())
 }
 
 /// A message about an operation, as sent: its type, the operation's id and the payload, in
