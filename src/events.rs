@@ -21,6 +21,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 
+use crate::db::cached::Cached;
 use crate::lifecycle::Lifecycle;
 use crate::secret::Secret;
 
@@ -161,14 +162,16 @@ pub async fn publish_live(
     user: Option<i64>,
     body: &serde_json::Value,
 ) -> QueryResult<()> {
-    diesel::sql_query("SELECT rollcall_live_event($1, $2, $3, $4, $5)")
-        .bind::<Text, _>(kind)
-        .bind::<Nullable<BigInt>, _>(company)
-        .bind::<Nullable<BigInt>, _>(employee)
-        .bind::<Nullable<BigInt>, _>(user)
-        .bind::<Jsonb, _>(body)
-        .execute(conn)
-        .await?;
+    Cached(
+        diesel::sql_query("SELECT rollcall_live_event($1, $2, $3, $4, $5)")
+            .bind::<Text, _>(kind)
+            .bind::<Nullable<BigInt>, _>(company)
+            .bind::<Nullable<BigInt>, _>(employee)
+            .bind::<Nullable<BigInt>, _>(user)
+            .bind::<Jsonb, _>(body),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -196,11 +199,13 @@ pub async fn notify(
     channel: Channel,
     payload: &str,
 ) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_notify($1, $2)")
-        .bind::<Text, _>(channel.name())
-        .bind::<Text, _>(payload)
-        .execute(conn)
-        .await?;
+    Cached(
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(channel.name())
+            .bind::<Text, _>(payload),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

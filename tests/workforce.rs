@@ -2222,3 +2222,32 @@ async fn nested_employee_relations_cost_the_same_statements_for_5_and_50_employe
     // companies, open sessions, pages of sessions.
     assert!(many <= 1 + 6, "{many} statements");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owners_nested_page_runs_statements_kept_prepared() {
+    // One connection, so that the statements kept are all on the one the test then asks.
+    let app = TestApp::with_settings(|s| s.pool_size = 1).await;
+    let owner = app.member("olga", Role::Owner, Some("Alpha")).await;
+    let alpha = app.company_named("Alpha").await;
+    add_staff(&app, &alpha, 1, 3).await;
+    let query = "{ employees(first: 10) { nodes { id sessions(first: 5) { nodes { id } } } } }";
+    for _ in 0..3 {
+        let body = app.gql_as(&owner, query, json!({})).await;
+        assert_eq!(
+            body["data"]["employees"]["nodes"].as_array().map(Vec::len),
+            Some(3),
+            "{body}"
+        );
+    }
+    // An owner's list holds the condition `TRUE` and the pages are hand-written SQL: diesel
+    // would prepare both again for every run, and close them after it, unless told otherwise.
+    let kept = async |pattern: &str| {
+        app.count(&format!(
+            "SELECT count(*) AS n FROM pg_prepared_statements \
+             WHERE statement LIKE '{pattern}' AND statement NOT LIKE '%pg_prepared_statements%'"
+        ))
+        .await
+    };
+    assert_eq!(kept("%FROM \"employees\" WHERE TRUE%").await, 1);
+    assert_eq!(kept("%CROSS JOIN LATERAL%FROM work_sessions%").await, 1);
+}

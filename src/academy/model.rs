@@ -389,8 +389,8 @@ pub struct ClientSubscription {
     pub updated_at: DateTime<Utc>,
     /// Whether its last day has passed in its company's zone (not stored).
     #[diesel(
-        select_expression = diesel::dsl::sql::<diesel::sql_types::Bool>(SUBSCRIPTION_EXPIRED_SQL),
-        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Bool>
+        select_expression = crate::db::cached::fragment::<diesel::sql_types::Bool>(SUBSCRIPTION_EXPIRED_SQL),
+        select_expression_type = crate::db::cached::Fragment<diesel::sql_types::Bool>
     )]
     pub expired: bool,
 }
@@ -591,16 +591,16 @@ pub struct Loan {
     pub updated_at: DateTime<Utc>,
     /// Open and past its due day in its company's zone (not stored).
     #[diesel(
-        select_expression = diesel::dsl::sql::<diesel::sql_types::Bool>(LOAN_OVERDUE_SQL),
-        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Bool>
+        select_expression = crate::db::cached::fragment::<diesel::sql_types::Bool>(LOAN_OVERDUE_SQL),
+        select_expression_type = crate::db::cached::Fragment<diesel::sql_types::Bool>
     )]
     pub overdue: bool,
     /// Reminders sent (not stored).
     #[diesel(
-        select_expression = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        select_expression = crate::db::cached::fragment::<diesel::sql_types::BigInt>(
             "(SELECT count(*) FROM loan_reminders WHERE loan_reminders.loan_id = loans.id)"
         ),
-        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>
+        select_expression_type = crate::db::cached::Fragment<diesel::sql_types::BigInt>
     )]
     pub reminders_sent: i64,
 }

@@ -9,7 +9,6 @@ pub mod library;
 pub mod statistics;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Date, Nullable, Text, Time, Timestamptz};
@@ -23,6 +22,7 @@ use crate::academy::model::{
 use crate::auth::identity::UserId;
 use crate::auth::scope::Scope;
 use crate::auth::viewer::Viewer;
+use crate::db::cached::TRUE;
 use crate::db::schema::{favorite_groups, favorite_lessons, groups, lessons, locations, prices};
 use crate::error::AppResult;
 use crate::graphql::pagination::{Keyset, Page, SortKey};
@@ -70,7 +70,7 @@ fn scope_params(scope: Scope) -> (&'static str, Option<i64>) {
 
 fn location_visible(reach: Reach) -> Condition<locations::table> {
     match reach {
-        Reach::All => Box::new(sql::<Bool>("TRUE")),
+        Reach::All => Box::new(TRUE),
         Reach::Active => Box::new(locations::active.eq(true)),
         Reach::ActiveAndCompanies(user) => Box::new(
             locations::active
@@ -89,7 +89,7 @@ fn group_visible(reach: Reach) -> Condition<groups::table> {
         ),
     );
     match reach {
-        Reach::All => Box::new(sql::<Bool>("TRUE")),
+        Reach::All => Box::new(TRUE),
         Reach::Active => Box::new(active),
         Reach::ActiveAndCompanies(user) => Box::new(
             active.or(groups::location_id.eq_any(
@@ -261,7 +261,7 @@ pub async fn update_location(
 /// Locations of the companies `scope` reaches.
 fn location_of_scope(scope: Scope) -> Condition<locations::table> {
     match scope {
-        Scope::All => Box::new(sql::<Bool>("TRUE")),
+        Scope::All => Box::new(TRUE),
         Scope::Own(user) | Scope::Companies(user) => Box::new(
             locations::company_id
                 .eq_any(companies_of(user))
@@ -709,7 +709,7 @@ pub async fn price_in(
     id: PriceId,
 ) -> QueryResult<Option<Price>> {
     let of_scope: Condition<prices::table> = match scope {
-        Scope::All => Box::new(sql::<Bool>("TRUE")),
+        Scope::All => Box::new(TRUE),
         Scope::Own(user) | Scope::Companies(user) => Box::new(
             prices::company_id
                 .eq_any(companies_of(user))

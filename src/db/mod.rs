@@ -1,6 +1,7 @@
 //! The database: where it is (embedded or `DATABASE_URL`), the connection pool, migrations and
 //! the generated `schema.rs`.
 
+pub mod cached;
 pub mod embedded;
 pub mod migrations;
 pub mod pool;

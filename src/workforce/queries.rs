@@ -11,6 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::identity::{User, UserId};
 use crate::auth::scope::Scope;
+use crate::db::cached::{Cached, TRUE, fragment};
 use crate::db::contains_pattern;
 use crate::db::schema::{
     clock_idempotency_keys, companies, company_members, employees, kiosk_clocks, kiosks, users,
@@ -291,7 +292,7 @@ type Condition<T> = Box<dyn BoxableExpression<T, Pg, SqlType = Nullable<Bool>>>;
 /// The condition an employee row meets when `scope` reaches it.
 fn employee_reached(scope: Scope) -> Condition<employees::table> {
     match scope {
-        Scope::All => Box::new(sql::<Bool>("TRUE").nullable()),
+        Scope::All => Box::new(TRUE.nullable()),
         Scope::Companies(user) => {
             Box::new(employees::company_id.eq_any(companies_of(user)).nullable())
         }
@@ -539,7 +540,7 @@ type BoxedSessions = work_sessions::BoxedQuery<'static, Pg>;
 /// The condition a session row meets when `scope` reaches its employee.
 fn session_reached(scope: Scope) -> Condition<work_sessions::table> {
     match scope {
-        Scope::All => Box::new(sql::<Bool>("TRUE").nullable()),
+        Scope::All => Box::new(TRUE.nullable()),
         scope => Box::new(
             work_sessions::employee_id
                 .eq_any(employee_ids_in(scope))
@@ -590,7 +591,7 @@ fn filtered_sessions(scope: Scope, filter: &WorkSessionFilter) -> BoxedSessions 
         );
     }
     if let Some(from) = filter.from {
-        query = query.filter(sql::<Bool>(&format!("{END_OR_NOW} > ")).bind::<Timestamptz, _>(from));
+        query = query.filter(fragment::<Timestamptz>(END_OR_NOW).gt(from));
     }
     if let Some(to) = filter.to {
         query = query.filter(work_sessions::started_at.lt(to));
@@ -719,13 +720,13 @@ pub async fn describe_change(
     reason: Option<&str>,
     clock: bool,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    Cached(diesel::sql_query(
         "SELECT set_config('rollcall.actor_id', $1, true), set_config('rollcall.reason', $2, true), \
          set_config('rollcall.change', $3, true)",
     )
     .bind::<Text, _>(actor.map(|id| id.to_string()).unwrap_or_default())
     .bind::<Text, _>(reason.unwrap_or_default())
-    .bind::<Text, _>(if clock { "clock" } else { "" })
+    .bind::<Text, _>(if clock { "clock" } else { "" }))
     .execute(conn)
     .await?;
     Ok(())
@@ -871,13 +872,15 @@ pub async fn changes_of_employees(
     limit: i64,
 ) -> QueryResult<Vec<WorkSessionChange>> {
     let ids: Vec<i64> = employees.iter().map(|id| id.0).collect();
-    diesel::sql_query(
-        "SELECT c.* FROM unnest($1::bigint[]) AS e(id) CROSS JOIN LATERAL ( \
+    Cached(
+        diesel::sql_query(
+            "SELECT c.* FROM unnest($1::bigint[]) AS e(id) CROSS JOIN LATERAL ( \
              SELECT * FROM work_session_changes \
              WHERE employee_id = e.id ORDER BY at DESC, id DESC LIMIT $2) c",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<BigInt, _>(limit),
     )
-    .bind::<Array<BigInt>, _>(ids)
-    .bind::<BigInt, _>(limit)
     .load(conn)
     .await
 }
@@ -894,21 +897,23 @@ pub async fn sessions_of_employees(
     let (cursor_start, cursor_id) = window
         .after
         .map_or((None, None), |(at, id)| (Some(at), Some(id.0)));
-    diesel::sql_query(
-        "SELECT s.* FROM unnest($1::bigint[]) AS e(id) CROSS JOIN LATERAL ( \
+    Cached(
+        diesel::sql_query(
+            "SELECT s.* FROM unnest($1::bigint[]) AS e(id) CROSS JOIN LATERAL ( \
              SELECT * FROM work_sessions \
              WHERE employee_id = e.id \
                AND ($2::timestamptz IS NULL OR coalesce(ended_at, now()) > $2) \
                AND ($3::timestamptz IS NULL OR started_at < $3) \
                AND ($4::timestamptz IS NULL OR (started_at, id) < ($4, $5)) \
              ORDER BY started_at DESC, id DESC LIMIT $6) s",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Nullable<Timestamptz>, _>(window.from)
+        .bind::<Nullable<Timestamptz>, _>(window.to)
+        .bind::<Nullable<Timestamptz>, _>(cursor_start)
+        .bind::<Nullable<BigInt>, _>(cursor_id)
+        .bind::<BigInt, _>(window.limit),
     )
-    .bind::<Array<BigInt>, _>(ids)
-    .bind::<Nullable<Timestamptz>, _>(window.from)
-    .bind::<Nullable<Timestamptz>, _>(window.to)
-    .bind::<Nullable<Timestamptz>, _>(cursor_start)
-    .bind::<Nullable<BigInt>, _>(cursor_id)
-    .bind::<BigInt, _>(window.limit)
     .load(conn)
     .await
 }
@@ -932,16 +937,18 @@ pub async fn count_sessions_of_employees(
     to: Option<DateTime<Utc>>,
 ) -> QueryResult<Vec<(EmployeeId, i64)>> {
     let ids: Vec<i64> = employees.iter().map(|id| id.0).collect();
-    let rows: Vec<CountRow> = diesel::sql_query(
-        "SELECT employee_id, count(*) AS n FROM work_sessions \
+    let rows: Vec<CountRow> = Cached(
+        diesel::sql_query(
+            "SELECT employee_id, count(*) AS n FROM work_sessions \
          WHERE employee_id = ANY($1) \
            AND ($2::timestamptz IS NULL OR coalesce(ended_at, now()) > $2) \
            AND ($3::timestamptz IS NULL OR started_at < $3) \
          GROUP BY employee_id",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Nullable<Timestamptz>, _>(from)
+        .bind::<Nullable<Timestamptz>, _>(to),
     )
-    .bind::<Array<BigInt>, _>(ids)
-    .bind::<Nullable<Timestamptz>, _>(from)
-    .bind::<Nullable<Timestamptz>, _>(to)
     .load(conn)
     .await?;
     Ok(rows
@@ -967,7 +974,7 @@ pub async fn hours_worked(
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<(EmployeeId, f64)>> {
     let ids: Vec<i64> = employees.iter().map(|id| id.0).collect();
-    let rows: Vec<HoursRow> = diesel::sql_query(
+    let rows: Vec<HoursRow> = Cached(diesel::sql_query(
         "SELECT employee_id, coalesce(sum(extract(epoch FROM \
              least(coalesce(ended_at, now()), $3) - greatest(started_at, $2))), 0)::float8 / 3600 AS hours \
          FROM work_sessions \
@@ -976,7 +983,7 @@ pub async fn hours_worked(
     )
     .bind::<Array<BigInt>, _>(ids)
     .bind::<Timestamptz, _>(from)
-    .bind::<Timestamptz, _>(to)
+    .bind::<Timestamptz, _>(to))
     .load(conn)
     .await?;
     Ok(rows
@@ -1002,7 +1009,7 @@ pub async fn annual_balances(
     year: i32,
 ) -> QueryResult<Vec<(EmployeeId, f64)>> {
     let ids: Vec<i64> = employees.iter().map(|id| id.0).collect();
-    let rows: Vec<HoursRow> = diesel::sql_query(
+    let rows: Vec<HoursRow> = Cached(diesel::sql_query(
         "SELECT e.id AS employee_id, e.annual_hours - coalesce(( \
              SELECT sum(extract(epoch FROM least(coalesce(s.ended_at, now()), y.until) \
                                             - greatest(s.started_at, y.since))) / 3600 \
@@ -1017,7 +1024,7 @@ pub async fn annual_balances(
          WHERE e.id = ANY($1)",
     )
     .bind::<Array<BigInt>, _>(ids)
-    .bind::<Integer, _>(year)
+    .bind::<Integer, _>(year))
     .load(conn)
     .await?;
     Ok(rows

@@ -77,6 +77,8 @@ impl TestApp {
         )
         .await
         .expect("insert user");
+        // Given back first: a test may run on a pool of one connection.
+        drop(conn);
         if let Some(company) = company {
             self.sql(&format!(
                 "INSERT INTO companies (name, time_zone) VALUES ('{company}', 'UTC') ON CONFLICT DO NOTHING"

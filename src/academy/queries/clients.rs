@@ -17,6 +17,7 @@ use crate::academy::model::{
 };
 use crate::auth::identity::UserId;
 use crate::auth::scope::Scope;
+use crate::db::cached::TRUE;
 use crate::db::schema::{
     attendance, client_subscriptions, clients, contracts, groups, lessons, locations,
 };
@@ -52,7 +53,7 @@ type Condition<T> = Box<dyn BoxableExpression<T, Pg, SqlType = Bool>>;
 
 fn client_visible(reach: ClientReach) -> Condition<clients::table> {
     match reach {
-        ClientReach::All => Box::new(sql::<Bool>("TRUE")),
+        ClientReach::All => Box::new(TRUE),
         ClientReach::Own(user) => Box::new(clients::user_id.eq(user).assume_not_null()),
         ClientReach::Coach(user) => Box::new(
             clients::user_id.eq(user).assume_not_null().or(sql::<Bool>(
@@ -607,7 +608,7 @@ pub async fn update_subscription(
 /// The lessons whose attendance `scope` sees and marks: its own are those it teaches.
 fn lesson_markable(reach: Scope) -> Condition<lessons::table> {
     match reach {
-        Scope::All => Box::new(sql::<Bool>("TRUE")),
+        Scope::All => Box::new(TRUE),
         Scope::Own(user) => Box::new(
             lessons::coach_id
                 .assume_not_null()

@@ -16,6 +16,7 @@ use crate::academy::model::{
 use crate::academy::queries::Reach;
 use crate::auth::identity::UserId;
 use crate::auth::scope::Scope;
+use crate::db::cached::{TRUE, fragment};
 use crate::db::contains_pattern;
 use crate::db::schema::{books, clients, loans};
 use crate::graphql::pagination::{Keyset, Page, SortKey};
@@ -38,7 +39,7 @@ fn own_loan(user: UserId) -> Condition<loans::table> {
 
 fn loan_visible(reach: Scope) -> Condition<loans::table> {
     match reach {
-        Scope::All => Box::new(sql::<Bool>("TRUE")),
+        Scope::All => Box::new(TRUE),
         Scope::Own(user) => own_loan(user),
         Scope::Companies(user) => {
             Box::new(own_loan(user).or(loans::company_id.eq_any(companies_of(user))))
@@ -48,7 +49,7 @@ fn loan_visible(reach: Scope) -> Condition<loans::table> {
 
 fn book_visible(reach: Reach) -> Condition<books::table> {
     match reach {
-        Reach::All => Box::new(sql::<Bool>("TRUE")),
+        Reach::All => Box::new(TRUE),
         Reach::Active => Box::new(books::active.eq(true)),
         Reach::ActiveAndCompanies(user) => Box::new(
             books::active
@@ -273,7 +274,7 @@ fn filtered_loans(reach: Scope, filter: &LoanFilter) -> loans::BoxedQuery<'stati
         query = query.filter(loans::returned_on.is_null().eq(open));
     }
     if let Some(overdue) = filter.overdue {
-        query = query.filter(sql::<Bool>(LOAN_OVERDUE_SQL).eq(overdue));
+        query = query.filter(fragment::<Bool>(LOAN_OVERDUE_SQL).eq(overdue));
     }
     query
 }
