@@ -79,11 +79,13 @@ pub fn sdl() -> String {
 
 /// The API served to clients, on `app`.
 pub fn api(app: Arc<App>) -> Api {
+    let hides_schema = graphql::hides_schema(&app);
     let schema = graphql::for_serving(builder(), app).finish();
     Api::new(
         schema,
         &PUBLIC_OPERATIONS.concat(),
         &KIOSK_OPERATIONS.concat(),
+        hides_schema,
     )
 }
 

@@ -1,73 +1,35 @@
 //! Gives every GraphQL error its `extensions.code`.
 //!
 //! Errors raised by Rollcall's own code already carry one (see [`crate::error`]). The errors
-//! async-graphql raises itself do not, so this extension tags them by the phase they come from:
-//! limit checks at parse time and validation failures are `GRAPHQL_VALIDATION_FAILED` (documents
-//! reach the schema already parsed by [`crate::graphql::document`], so the parse phase only
-//! checks limits); what is left at execution is an argument or variable value that could not be
-//! used, so `BAD_USER_INPUT`.
+//! async-graphql raises itself do not, so [`tag`] gives them one by where they come from: those
+//! that refuse the document as a whole (limits, validation, an unknown operation) have no path
+//! and are `GRAPHQL_VALIDATION_FAILED` (documents reach the schema already parsed by
+//! [`crate::graphql::document`]); async-graphql gives every error raised while a field resolves
+//! its path, and what is left there is an argument or variable value that could not be used, so
+//! `BAD_USER_INPUT`.
+//!
+//! This is done to the response rather than by an async-graphql extension: with any extension
+//! installed, async-graphql resolves every field through the extension chain, at a cost per
+//! field that a page of a thousand objects feels.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Response, ServerError};
 
 use crate::error::ErrorCode;
 
-/// Installs [`ErrorCodes`] on a schema.
-pub struct ErrorCodesFactory;
-
-impl ExtensionFactory for ErrorCodesFactory {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-struct ErrorCodes;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|err| with_code(err, ErrorCode::GraphqlValidationFailed))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|err| with_code(err, ErrorCode::GraphqlValidationFailed))
-                .collect()
+/// Gives each error of `response` without a code the code of where it comes from.
+pub fn tag(mut response: Response) -> Response {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|err| {
+            let code = if err.path.is_empty() {
+                ErrorCode::GraphqlValidationFailed
+            } else {
+                ErrorCode::BadUserInput
+            };
+            with_code(err, code)
         })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        response.errors = std::mem::take(&mut response.errors)
-            .into_iter()
-            .map(|err| with_code(err, ErrorCode::BadUserInput))
-            .collect();
-        response
-    }
+        .collect();
+    response
 }
 
 /// Sets `extensions.code` to `code` unless the error already has one.

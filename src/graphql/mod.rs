@@ -17,9 +17,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::futures_util::stream::BoxStream;
-use async_graphql::{Executor, ObjectType, Request, Response, SchemaBuilder, SubscriptionType};
-use futures_util::FutureExt;
+use async_graphql::{
+    Executor, ObjectType, Request, Response, SchemaBuilder, ServerError, SubscriptionType,
+};
 use futures_util::future::BoxFuture;
+use futures_util::future::FutureExt;
+use futures_util::stream::StreamExt;
 
 use crate::app::App;
 
@@ -49,12 +52,16 @@ where
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
         .limit_directives(MAX_DIRECTIVES)
         .register_output_type::<scalars::Date>()
-        .extension(codes::ErrorCodesFactory)
 }
 
-/// Readies a builder to serve clients: the shared state as schema data, and in production no
-/// introspection or "did you mean" suggestions, which would reveal the schema piece by piece,
-/// unless GraphiQL is on.
+/// Whether the schema is hidden from clients: in production, unless GraphiQL is on.
+pub fn hides_schema(app: &App) -> bool {
+    app.config.is_prod() && !app.config.graphiql()
+}
+
+/// Readies a builder to serve clients: the shared state as schema data, and where the schema is
+/// hidden ([`hides_schema`]) no introspection or "did you mean" suggestions, which would reveal
+/// it piece by piece.
 pub fn for_serving<Q, M, S>(
     builder: SchemaBuilder<Q, M, S>,
     app: Arc<App>,
@@ -64,13 +71,10 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let hide = app.config.is_prod() && !app.config.graphiql();
+    let hide = hides_schema(&app);
     let builder = builder.data(app);
     if hide {
-        builder
-            .extension(introspection::HideIntrospectionFactory)
-            .disable_introspection()
-            .disable_suggestions()
+        builder.disable_introspection().disable_suggestions()
     } else {
         builder
     }
@@ -84,32 +88,53 @@ pub struct Api {
     executor: Arc<dyn RunRequests>,
     public_operations: Arc<HashSet<&'static str>>,
     kiosk_operations: Arc<HashSet<&'static str>>,
+    hides_schema: bool,
 }
 
 impl Api {
     /// Serves `schema`; `public_operations` are the root fields open to anyone, which run as
     /// anonymous whatever token comes with them; `kiosk_operations` the only ones a kiosk
-    /// token may call.
+    /// token may call; `hides_schema` refuses documents that ask for the schema.
     pub fn new(
         schema: impl Executor,
         public_operations: &[&'static str],
         kiosk_operations: &[&'static str],
+        hides_schema: bool,
     ) -> Self {
         Self {
             executor: Arc::new(schema),
             public_operations: Arc::new(public_operations.iter().copied().collect()),
             kiosk_operations: Arc::new(kiosk_operations.iter().copied().collect()),
+            hides_schema,
         }
     }
 
     /// Runs a query or mutation.
-    pub fn execute(&self, request: Request) -> BoxFuture<'static, Response> {
-        self.executor.run(request)
+    pub fn execute(&self, mut request: Request) -> BoxFuture<'static, Response> {
+        match self.refusal(&mut request) {
+            Some(err) => futures_util::future::ready(Response::from_errors(vec![err])).boxed(),
+            None => self.executor.run(request),
+        }
     }
 
     /// Runs any operation as a stream of responses (one for queries and mutations).
-    pub fn execute_stream(&self, request: Request) -> BoxStream<'static, Response> {
-        self.executor.run_stream(request)
+    pub fn execute_stream(&self, mut request: Request) -> BoxStream<'static, Response> {
+        match self.refusal(&mut request) {
+            Some(err) => {
+                futures_util::stream::once(async { Response::from_errors(vec![err]) }).boxed()
+            }
+            None => self.executor.run_stream(request),
+        }
+    }
+
+    /// The error that refuses `request` before it runs: one asking for a hidden schema. A
+    /// document that does not parse is left to the executor, which reports it.
+    fn refusal(&self, request: &mut Request) -> Option<ServerError> {
+        if !self.hides_schema {
+            return None;
+        }
+        let document = request.parsed_query().ok()?;
+        introspection::asks_for_schema(document).then(introspection::refusal)
     }
 
     /// Whether a kiosk may call every one of these root fields.
@@ -136,10 +161,10 @@ trait RunRequests: Send + Sync {
 impl<E: Executor> RunRequests for E {
     fn run(&self, request: Request) -> BoxFuture<'static, Response> {
         let executor = self.clone();
-        async move { executor.execute(request).await }.boxed()
+        async move { codes::tag(executor.execute(request).await) }.boxed()
     }
 
     fn run_stream(&self, request: Request) -> BoxStream<'static, Response> {
-        self.execute_stream(request, None)
+        self.execute_stream(request, None).map(codes::tag).boxed()
     }
 }
