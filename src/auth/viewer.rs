@@ -24,11 +24,12 @@ use crate::auth::queries;
 use crate::auth::tokens::{self, TokenError};
 use crate::error::{AppError, AppResult};
 
-/// The `Authorization` header of a request, read but not yet checked.
+/// The `Authorization` header of a request, read but not yet checked. Cheap to clone: a
+/// WebSocket's token is kept by the socket and by each of its operations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
     None,
-    Bearer(String),
+    Bearer(Arc<str>),
     Basic {
         login: String,
         password: String,
@@ -54,7 +55,7 @@ impl Credential {
         let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value, ""));
         let rest = rest.trim();
         if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
-            return Self::Bearer(rest.to_owned());
+            return Self::Bearer(rest.into());
         }
         if scheme.eq_ignore_ascii_case("basic") {
             let decoded = STANDARD
