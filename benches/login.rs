@@ -23,6 +23,10 @@
 
 mod common;
 
+/// The allocator `rollcall` runs with (`src/main.rs`), so that the server measured here is that one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;

@@ -24,6 +24,10 @@
 
 mod common;
 
+/// The allocator `rollcall` runs with (`src/main.rs`), so that the server measured here is that one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -1452,18 +1456,25 @@ fn rss_of(pid: u32) -> Option<u64> {
     rss(Some(pid))
 }
 
-/// Bytes the allocator has handed out and not had back, in every arena (glibc's `mallinfo2`):
-/// unlike the resident size, not lowered by freed memory being reused.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// The memory mimalloc holds for the process (`mi_process_info`'s committed memory: on Linux,
+/// the read-write memory it has reserved), which freed memory being reused cannot hide the way it
+/// hides in the resident size.
 fn heap_in_use() -> Option<u64> {
-    // SAFETY: mallinfo2 takes no arguments and only reads the allocator's statistics.
-    let info = unsafe { nix::libc::mallinfo2() };
-    u64::try_from(info.uordblks + info.hblkhd).ok()
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn heap_in_use() -> Option<u64> {
-    None
+    let mut committed = 0usize;
+    // SAFETY: every out-parameter may be null; `committed` is a valid place for a usize.
+    unsafe {
+        libmimalloc_sys::mi_process_info(
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &raw mut committed,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
+    }
+    u64::try_from(committed).ok()
 }
 
 fn mib(bytes: u64) -> String {
@@ -1726,7 +1737,7 @@ impl Report {
         };
         let _ = writeln!(
             out,
-            "| idle subscriptions ({} opened, {} failed, in {:.1} s) | server VmRSS MiB | growth MiB | per subscription KiB | heap in use, growth |\n\
+            "| idle subscriptions ({} opened, {} failed, in {:.1} s) | server VmRSS MiB | growth MiB | per subscription KiB | held by the allocator, growth |\n\
              |---|---|---|---|---|",
             idle.opened,
             idle.failed,
@@ -1887,9 +1898,10 @@ impl Report {
              limit, and their memory is its own), then left idle. The server's memory is this \
              process's `VmRSS` (`/proc/self/status`), read before, once all are open (and \
              {} s later), and after one clock-in reached them all; the process holds the \
-             server alone then (the client thread is idle and holds no socket). The heap column \
-             is glibc's `mallinfo2` (bytes allocated and not freed, in every arena), which \
-             freed memory being reused cannot hide.\n",
+             server alone then (the client thread is idle and holds no socket). The server runs \
+             with mimalloc, as `rollcall` does; the last column is the memory mimalloc holds \
+             (`mi_process_info`'s committed memory), which freed memory being reused cannot \
+             hide.\n",
             (SETTLE * 2).as_secs()
         );
         out.push_str("### Machine\n\n");

@@ -8,6 +8,13 @@ use rollcall::config::{Cli, Command, Config, LogFormat, Settings, describe_cli_e
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than glibc's malloc: a GraphQL request allocates for every field it
+/// resolves, and with glibc a page of 1,000 objects spent about a sixth of the server's CPU time
+/// in malloc and free. `cargo bench --bench workforce` measured the change: the nested page (b)
+/// from 214 to 261 requests a second, 10,000 idle subscriptions from 182.5 to 167.2 MiB.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     if let Err(err) = dotenvy::dotenv()
         && !err.not_found()
