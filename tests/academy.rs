@@ -7,9 +7,10 @@
 use rollcall::auth::identity::{AccountStatus, Role};
 use serde_json::{Value, json};
 
-use crate::common::accounts::{PASSWORD, TestUser, first_error_reason};
-use crate::common::workforce::{first_error_field, ids};
+use crate::common::accounts::{PASSWORD, TestUser};
+use crate::common::workforce::ids;
 use crate::common::{TestApp, first_error_code};
+use crate::common::{assert_error, sorted};
 
 // Operations ---------------------------------------------------------------------------------
 
@@ -122,24 +123,6 @@ fn names(list: &Value) -> Vec<String> {
         .iter()
         .map(|item| item["name"].as_str().expect("a name").to_owned())
         .collect()
-}
-
-/// `list`, sorted.
-fn sorted(mut list: Vec<String>) -> Vec<String> {
-    list.sort();
-    list
-}
-
-/// Asserts that `body` failed with `code`, `reason` (if any) and `field` (if any).
-#[track_caller]
-fn assert_error(body: &Value, code: &str, reason: Option<&str>, field: Option<&str>) {
-    assert_eq!(first_error_code(body), code, "{body}");
-    if let Some(reason) = reason {
-        assert_eq!(first_error_reason(body), reason, "{body}");
-    }
-    if let Some(field) = field {
-        assert_eq!(first_error_field(body), field, "{body}");
-    }
 }
 
 // Locations, groups and lessons --------------------------------------------------------------

@@ -10,9 +10,11 @@ use chrono::{Duration, Utc};
 use rollcall::auth::identity::{AccountStatus, Role};
 use serde_json::{Value, json};
 
-use crate::common::accounts::{PASSWORD, TestUser, first_error_reason};
-use crate::common::workforce::{first_error_field, ids};
-use crate::common::{TestApp, first_error_code};
+use crate::common::TestApp;
+use crate::common::academy::client;
+use crate::common::accounts::{PASSWORD, TestUser};
+use crate::common::workforce::ids;
+use crate::common::{assert_error, id_of, owned};
 
 // Operations ---------------------------------------------------------------------------------
 
@@ -141,36 +143,9 @@ async fn price(
     .await
 }
 
-/// A client of `company` straight in the database, with an email address if given and linked
-/// to the account `user` if given; answers its id.
-async fn client(
-    app: &TestApp,
-    company: &str,
-    name: &str,
-    email: Option<&str>,
-    user: Option<&str>,
-) -> String {
-    let email = email.map_or("NULL".to_owned(), |email| format!("'{email}'"));
-    let user = user.unwrap_or("NULL");
-    app.id(&format!(
-        "INSERT INTO clients (company_id, name, email, user_id) \
-         VALUES ({company}, '{name}', {email}, {user}) RETURNING id AS n"
-    ))
-    .await
-}
-
 /// Today (UTC, the zone of the studios) moved by `offset` days, as the API writes a date.
 fn day(offset: i64) -> String {
     (Utc::now().date_naive() + Duration::days(offset)).to_string()
-}
-
-/// The `id` of a record in a response.
-#[track_caller]
-fn id_of(record: &Value) -> String {
-    record["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {record}"))
-        .to_owned()
 }
 
 /// Sells a subscription through the API (`input` of `createClientSubscription`); answers it.
@@ -288,23 +263,6 @@ async fn stored_marks(app: &TestApp, lesson: &str) -> Vec<String> {
         .await;
     marks.sort();
     marks
-}
-
-/// Owned copies of `ids`, in order.
-fn owned(ids: &[&String]) -> Vec<String> {
-    ids.iter().map(|id| (*id).clone()).collect()
-}
-
-/// Asserts that `body` failed with `code`, `reason` (if any) and `field` (if any).
-#[track_caller]
-fn assert_error(body: &Value, code: &str, reason: Option<&str>, field: Option<&str>) {
-    assert_eq!(first_error_code(body), code, "{body}");
-    if let Some(reason) = reason {
-        assert_eq!(first_error_reason(body), reason, "{body}");
-    }
-    if let Some(field) = field {
-        assert_eq!(first_error_field(body), field, "{body}");
-    }
 }
 
 /// Pages through `list` in `order` as `viewer`: two items, then the rest after the first

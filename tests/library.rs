@@ -12,10 +12,12 @@ use rollcall::mail::worker::{self, Delivered};
 use rollcall::secret::Secret;
 use serde_json::{Value, json};
 
-use crate::common::accounts::{PASSWORD, TestUser, first_error_reason};
+use crate::common::TestApp;
+use crate::common::academy::client;
+use crate::common::accounts::{PASSWORD, TestUser};
 use crate::common::smtp::SmtpServer;
-use crate::common::workforce::{first_error_field, ids};
-use crate::common::{TestApp, first_error_code};
+use crate::common::workforce::ids;
+use crate::common::{assert_error, id_of, owned, sorted};
 
 // Operations ---------------------------------------------------------------------------------
 
@@ -121,24 +123,6 @@ async fn archive(app: &TestApp, book: &str) {
     .await;
 }
 
-/// A client of `company` straight in the database, with an email address if given and linked
-/// to the account `user` if given; answers its id.
-async fn client(
-    app: &TestApp,
-    company: &str,
-    name: &str,
-    email: Option<&str>,
-    user: Option<&str>,
-) -> String {
-    let email = email.map_or("NULL".to_owned(), |email| format!("'{email}'"));
-    let user = user.unwrap_or("NULL");
-    app.id(&format!(
-        "INSERT INTO clients (company_id, name, email, user_id) \
-         VALUES ({company}, '{name}', {email}, {user}) RETURNING id AS n"
-    ))
-    .await
-}
-
 /// Today in the zone of `company`, moved by `offset` days, as the API writes a date; worked
 /// out by the database clock, not by the server's code.
 async fn day(app: &TestApp, company: &str, offset: i64) -> String {
@@ -232,27 +216,6 @@ async fn change(app: &TestApp, viewer: &TestUser, book: &str, input: Value) -> V
         .await
 }
 
-/// The `id` of a record in a response.
-#[track_caller]
-fn id_of(record: &Value) -> String {
-    record["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {record}"))
-        .to_owned()
-}
-
-/// Asserts that `body` failed with `code`, `reason` (if any) and `field` (if any).
-#[track_caller]
-fn assert_error(body: &Value, code: &str, reason: Option<&str>, field: Option<&str>) {
-    assert_eq!(first_error_code(body), code, "{body}");
-    if let Some(reason) = reason {
-        assert_eq!(first_error_reason(body), reason, "{body}");
-    }
-    if let Some(field) = field {
-        assert_eq!(first_error_field(body), field, "{body}");
-    }
-}
-
 /// The titles `books` lists for `viewer` with `filter`, checking `totalCount` on the way.
 async fn titles(app: &TestApp, viewer: &TestUser, filter: Value) -> Vec<String> {
     let body = app
@@ -277,17 +240,6 @@ async fn loan_ids(app: &TestApp, viewer: &TestUser, filter: Value) -> Vec<String
     let found = ids(list);
     assert_eq!(list["totalCount"], found.len(), "{body}");
     found
-}
-
-/// `ids` sorted, to compare sets of ids.
-fn sorted(mut ids: Vec<String>) -> Vec<String> {
-    ids.sort();
-    ids
-}
-
-/// Owned copies of `ids`, in order.
-fn owned(ids: &[&String]) -> Vec<String> {
-    ids.iter().map(|id| (*id).clone()).collect()
 }
 
 /// Pages through `list` in `order` with `filter` as `viewer`: two items, then the rest after

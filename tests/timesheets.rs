@@ -10,6 +10,7 @@ use rollcall::auth::identity::{AccountStatus, Role};
 use serde_json::{Value, json};
 
 use crate::common::accounts::{PASSWORD, TestUser, first_error_reason};
+use crate::common::id_of;
 use crate::common::workforce::{
     CLOCK_IN, CREATE_SESSION, NodeSubscription, UPDATE_SESSION, first_error_field, iso,
 };
@@ -215,14 +216,6 @@ async fn read_sheet(app: &TestApp, viewer: &TestUser, employee: &str, week: Naiv
         )
         .await;
     ok(&body, "timesheet").clone()
-}
-
-/// The id an answer carries.
-fn id_of(value: &Value) -> String {
-    value["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {value}"))
-        .to_owned()
 }
 
 /// The usual people of a company: Alpha (UTC), its employee Eve (an account with her record),

@@ -5,6 +5,7 @@
 //! cluster is made for the whole run in a temporary folder; a watchdog process stops it and
 //! removes the folder when the test process exits, however it exits.
 
+pub mod academy;
 pub mod accounts;
 pub mod smtp;
 pub mod workforce;
@@ -394,4 +395,36 @@ pub fn first_error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+/// Asserts that `body` failed with `code`, `reason` (if any) and `field` (if any).
+#[track_caller]
+pub fn assert_error(body: &Value, code: &str, reason: Option<&str>, field: Option<&str>) {
+    assert_eq!(first_error_code(body), code, "{body}");
+    if let Some(reason) = reason {
+        assert_eq!(accounts::first_error_reason(body), reason, "{body}");
+    }
+    if let Some(field) = field {
+        assert_eq!(workforce::first_error_field(body), field, "{body}");
+    }
+}
+
+/// The `id` of a record in a response.
+#[track_caller]
+pub fn id_of(record: &Value) -> String {
+    record["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {record}"))
+        .to_owned()
+}
+
+/// `list`, sorted.
+pub fn sorted(mut list: Vec<String>) -> Vec<String> {
+    list.sort();
+    list
+}
+
+/// Owned copies of `ids`, in order.
+pub fn owned(ids: &[&String]) -> Vec<String> {
+    ids.iter().map(|id| (*id).clone()).collect()
 }
