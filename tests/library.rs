@@ -17,7 +17,7 @@ use crate::common::academy::client;
 use crate::common::accounts::{PASSWORD, TestUser};
 use crate::common::smtp::SmtpServer;
 use crate::common::workforce::ids;
-use crate::common::{assert_error, id_of, owned, sorted};
+use crate::common::{assert_error, id_of, owned, paged, sorted};
 
 // Operations ---------------------------------------------------------------------------------
 
@@ -240,58 +240,6 @@ async fn loan_ids(app: &TestApp, viewer: &TestUser, filter: Value) -> Vec<String
     let found = ids(list);
     assert_eq!(list["totalCount"], found.len(), "{body}");
     found
-}
-
-/// Pages through `list` in `order` with `filter` as `viewer`: two items, then the rest after
-/// the first page's `endCursor`. Checks `totalCount` and `hasNextPage` on the way; answers
-/// the ids.
-async fn paged(
-    app: &TestApp,
-    viewer: &TestUser,
-    list: &str,
-    order: &str,
-    filter: Value,
-) -> Vec<String> {
-    let filter_type = if list == "books" {
-        "BooksFilter"
-    } else {
-        "LoansFilter"
-    };
-    let query = format!(
-        "query ($first: Int, $after: String, $filter: {filter_type}) {{
-            {list}(first: $first, after: $after, orderBy: {order}, filter: $filter) {{
-                totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ id }}
-            }}
-        }}"
-    );
-    let body = app
-        .gql_as(
-            viewer,
-            &query,
-            json!({ "first": 2, "after": null, "filter": filter }),
-        )
-        .await;
-    let page = &body["data"][list];
-    let mut all = ids(page);
-    assert_eq!(all.len(), 2, "{body}");
-    assert_eq!(page["pageInfo"]["hasNextPage"], true, "{body}");
-    let total = page["totalCount"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{body}"));
-    let cursor = page["pageInfo"]["endCursor"].clone();
-    let body = app
-        .gql_as(
-            viewer,
-            &query,
-            json!({ "first": 100, "after": cursor, "filter": filter }),
-        )
-        .await;
-    let page = &body["data"][list];
-    all.extend(ids(page));
-    assert_eq!(page["pageInfo"]["hasNextPage"], false, "{body}");
-    assert_eq!(page["totalCount"].as_u64(), Some(total), "{body}");
-    assert_eq!(all.len() as u64, total, "{list} {order}: {all:?}");
-    all
 }
 
 // Books --------------------------------------------------------------------------------------
@@ -1347,21 +1295,49 @@ async fn books_sort_filter_and_page() {
 
     let of_alpha = json!({ "companyId": alpha.company });
     assert_eq!(
-        paged(&app, max, "books", "TITLE", of_alpha.clone()).await,
+        paged(
+            &app,
+            max,
+            "books",
+            "TITLE",
+            Some(("BooksFilter", of_alpha.clone()))
+        )
+        .await,
         owned(&[anna, beloved, carmen, dune, emma])
     );
     assert_eq!(
-        paged(&app, max, "books", "AUTHOR", of_alpha.clone()).await,
+        paged(
+            &app,
+            max,
+            "books",
+            "AUTHOR",
+            Some(("BooksFilter", of_alpha.clone()))
+        )
+        .await,
         owned(&[beloved, emma, dune, carmen, anna]),
         "by author, those without one first"
     );
     assert_eq!(
-        paged(&app, max, "books", "NEWEST", of_alpha.clone()).await,
+        paged(
+            &app,
+            max,
+            "books",
+            "NEWEST",
+            Some(("BooksFilter", of_alpha.clone()))
+        )
+        .await,
         owned(&[carmen, beloved, anna, dune, emma])
     );
     // Without a filter, the other company's active books too.
     assert_eq!(
-        paged(&app, max, "books", "TITLE", json!(null)).await,
+        paged(
+            &app,
+            max,
+            "books",
+            "TITLE",
+            Some(("BooksFilter", json!(null)))
+        )
+        .await,
         owned(&[anna, beloved, carmen, dune, emma, &theirs])
     );
 
@@ -1414,19 +1390,47 @@ async fn loans_sort_filter_and_page() {
 
     let of_alpha = json!({ "companyId": alpha.company });
     assert_eq!(
-        paged(&app, max, "loans", "DUE_SOONEST", of_alpha.clone()).await,
+        paged(
+            &app,
+            max,
+            "loans",
+            "DUE_SOONEST",
+            Some(("LoansFilter", of_alpha.clone()))
+        )
+        .await,
         owned(&[&l4, &l2, &l3, &l1])
     );
     assert_eq!(
-        paged(&app, max, "loans", "NEWEST", of_alpha.clone()).await,
+        paged(
+            &app,
+            max,
+            "loans",
+            "NEWEST",
+            Some(("LoansFilter", of_alpha.clone()))
+        )
+        .await,
         owned(&[&l4, &l3, &l2, &l1])
     );
     assert_eq!(
-        paged(&app, &olga, "loans", "DUE_SOONEST", json!(null)).await,
+        paged(
+            &app,
+            &olga,
+            "loans",
+            "DUE_SOONEST",
+            Some(("LoansFilter", json!(null)))
+        )
+        .await,
         owned(&[&l4, &l2, &l3, &l5, &l1])
     );
     assert_eq!(
-        paged(&app, &olga, "loans", "NEWEST", json!(null)).await,
+        paged(
+            &app,
+            &olga,
+            "loans",
+            "NEWEST",
+            Some(("LoansFilter", json!(null)))
+        )
+        .await,
         owned(&[&l5, &l4, &l3, &l2, &l1])
     );
 

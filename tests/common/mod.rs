@@ -428,3 +428,53 @@ pub fn sorted(mut list: Vec<String>) -> Vec<String> {
 pub fn owned(ids: &[&String]) -> Vec<String> {
     ids.iter().map(|id| (*id).clone()).collect()
 }
+
+/// Pages through `list` in `order` as `viewer`, with a `filter` of its GraphQL type if given: two
+/// items, then the rest after the first page's `endCursor`. Checks `totalCount` and
+/// `hasNextPage` on the way; answers the ids.
+pub async fn paged(
+    app: &TestApp,
+    viewer: &accounts::TestUser,
+    list: &str,
+    order: &str,
+    filter: Option<(&str, Value)>,
+) -> Vec<String> {
+    let (declared, argument, filter) = match filter {
+        Some((filter_type, filter)) => (
+            format!(", $filter: {filter_type}"),
+            ", filter: $filter",
+            Some(filter),
+        ),
+        None => (String::new(), "", None),
+    };
+    let query = format!(
+        "query ($first: Int, $after: String{declared}) {{
+            {list}(first: $first, after: $after, orderBy: {order}{argument}) {{
+                totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ id }}
+            }}
+        }}"
+    );
+    let variables = |first: u32, after: Value| {
+        let mut variables = serde_json::json!({ "first": first, "after": after });
+        if let Some(filter) = &filter {
+            variables["filter"] = filter.clone();
+        }
+        variables
+    };
+    let body = app.gql_as(viewer, &query, variables(2, Value::Null)).await;
+    let page = &body["data"][list];
+    let mut all = workforce::ids(page);
+    assert_eq!(all.len(), 2, "{body}");
+    assert_eq!(page["pageInfo"]["hasNextPage"], true, "{body}");
+    let total = page["totalCount"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{body}"));
+    let cursor = page["pageInfo"]["endCursor"].clone();
+    let body = app.gql_as(viewer, &query, variables(100, cursor)).await;
+    let page = &body["data"][list];
+    all.extend(workforce::ids(page));
+    assert_eq!(page["pageInfo"]["hasNextPage"], false, "{body}");
+    assert_eq!(page["totalCount"].as_u64(), Some(total), "{body}");
+    assert_eq!(all.len() as u64, total, "{list} {order}: {all:?}");
+    all
+}
