@@ -5,6 +5,12 @@
 //! and a megabyte of `{` would overflow the stack), syntax errors get a short message that never
 //! echoes the document, and the operation to run is found, so HTTP can refuse a mutation over
 //! GET before anything executes.
+//!
+//! [`Documents`] keeps what it prepared, by the document's text: front ends send the same few
+//! documents again and again, and parsing one costs more than running a small query.
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::Positioned;
 use async_graphql::ServerError;
@@ -13,6 +19,7 @@ use async_graphql::parser::types::{
     SelectionSet,
 };
 use async_graphql::parser::{Error as ParseError, parse_query};
+use lru::LruCache;
 
 use crate::error::ErrorCode;
 use crate::graphql::codes::with_code;
@@ -23,12 +30,97 @@ pub const MAX_NESTING: usize = 64;
 /// The longest part of a parser message that is passed on.
 const MAX_MESSAGE: usize = 160;
 
+/// The most documents [`Documents`] keeps.
+pub const CACHED_DOCUMENTS: usize = 1_000;
+/// The most document text [`Documents`] keeps, in bytes, all documents together. A parsed
+/// document takes about ten times its text.
+pub const CACHED_TEXT: usize = 1 << 20;
+/// The longest document [`Documents`] keeps, in bytes; longer ones are parsed every time.
+pub const MAX_CACHED_DOCUMENT: usize = 16 * 1024;
+
 /// A parsed document and the operation it will run.
+#[derive(Debug)]
 pub struct Prepared {
+    /// The document, as the executor takes it (each run takes a copy).
     pub document: ExecutableDocument,
     pub operation: OperationType,
     /// The names of the operation's root fields (through fragments), e.g. `login`.
     pub root_fields: Vec<String>,
+    /// The order of the response's keys.
+    pub order: Order,
+    /// The `operationName` it was prepared for.
+    operation_name: Option<String>,
+}
+
+/// Prepared documents by their text, the least recently used given up first (see the module
+/// documentation). Bounded by [`CACHED_DOCUMENTS`] and [`CACHED_TEXT`]; documents that fail to
+/// parse are not kept.
+#[derive(Debug)]
+pub struct Documents {
+    cache: Mutex<Cache>,
+}
+
+#[derive(Debug)]
+struct Cache {
+    prepared: LruCache<String, Arc<Prepared>>,
+    /// The text of the documents in `prepared`, in bytes.
+    text: usize,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Self {
+            cache: Mutex::new(Cache {
+                prepared: LruCache::new(
+                    NonZeroUsize::new(CACHED_DOCUMENTS).expect("a positive capacity"),
+                ),
+                text: 0,
+            }),
+        }
+    }
+}
+
+impl Documents {
+    /// [`prepare`]s `query`, or finds it prepared before for the same `operation_name`.
+    pub fn prepare(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+    ) -> Result<Arc<Prepared>, ServerError> {
+        let found = self
+            .lock()
+            .prepared
+            .get(query)
+            .filter(|prepared| prepared.operation_name.as_deref() == operation_name)
+            .cloned();
+        if let Some(prepared) = found {
+            return Ok(prepared);
+        }
+        let prepared = Arc::new(prepare(query, operation_name)?);
+        if query.len() <= MAX_CACHED_DOCUMENT {
+            self.keep(query, prepared.clone());
+        }
+        Ok(prepared)
+    }
+
+    fn keep(&self, query: &str, prepared: Arc<Prepared>) {
+        let mut cache = self.lock();
+        cache.text += query.len();
+        if let Some((replaced, _)) = cache.prepared.push(query.to_owned(), prepared) {
+            cache.text -= replaced.len();
+        }
+        while cache.text > CACHED_TEXT {
+            let Some((dropped, _)) = cache.prepared.pop_lru() else {
+                break;
+            };
+            cache.text -= dropped.len();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
+        // Every change leaves the cache whole: a panic elsewhere cannot leave it half-written.
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Parses `query` and finds the operation `operation_name` picks. Errors are request errors,
@@ -55,6 +147,8 @@ pub fn prepare(query: &str, operation_name: Option<&str>) -> Result<Prepared, Se
     Ok(Prepared {
         operation: operation.node.ty,
         root_fields,
+        order: Order::of(&document, operation_name),
+        operation_name: operation_name.map(str::to_owned),
         document,
     })
 }
@@ -102,8 +196,7 @@ fn collect_fields<'a>(
 /// complete (async-graphql/async-graphql#612); the GraphQL spec asks for the order of the query,
 /// so that a client reading the response sees what it wrote. Keys follow their first
 /// appearance in the selection set, fragments in place. The order is taken from the document
-/// before the executor gets it (and keeps it), so a request holds this small tree rather than
-/// a second copy of its document; a live subscription holds it for as long as it runs.
+/// when it is prepared, and kept with it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Order(Vec<(String, Order)>);
 
@@ -155,7 +248,9 @@ impl Order {
             }
             async_graphql::Value::Object(map) => {
                 let position = |key: &str| self.0.iter().position(|(name, _)| name == key);
-                map.sort_by(|a, _, b, _| position(a).cmp(&position(b)));
+                if !map.keys().map(|key| position(key)).is_sorted() {
+                    map.sort_by(|a, _, b, _| position(a).cmp(&position(b)));
+                }
                 for (key, order) in &self.0 {
                     if let Some(value) = map.get_mut(key.as_str()) {
                         order.apply(value);
@@ -347,6 +442,49 @@ mod tests {
     }
 
     #[test]
+    fn documents_are_prepared_once_per_text_and_operation() {
+        let documents = Documents::default();
+        let query = "query A { a } query B { b }";
+        let first = documents.prepare(query, Some("A")).expect("prepared");
+        assert!(Arc::ptr_eq(
+            &first,
+            &documents.prepare(query, Some("A")).expect("prepared")
+        ));
+        let other = documents.prepare(query, Some("B")).expect("prepared");
+        assert_eq!(other.root_fields, ["b"]);
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert!(documents.prepare("{ a", None).is_err());
+        assert_eq!(documents.lock().prepared.len(), 1);
+    }
+
+    #[test]
+    fn documents_keep_at_most_their_text_budget() {
+        let documents = Documents::default();
+        let kept = format!("{{ a }}{}", " ".repeat(MAX_CACHED_DOCUMENT - 5));
+        let too_long = format!("{kept} ");
+        for n in 0..(CACHED_TEXT / MAX_CACHED_DOCUMENT + 10) {
+            let filler = format!("{{ a }}#{n:0width$}", width = MAX_CACHED_DOCUMENT - 6);
+            assert_eq!(filler.len(), MAX_CACHED_DOCUMENT);
+            documents.prepare(&filler, None).expect("prepared");
+            documents.prepare(&kept, None).expect("prepared");
+            documents.prepare(&too_long, None).expect("prepared");
+        }
+        let cache = documents.lock();
+        assert_eq!(cache.text, CACHED_TEXT);
+        assert_eq!(
+            cache.text,
+            cache
+                .prepared
+                .iter()
+                .map(|(text, _)| text.len())
+                .sum::<usize>()
+        );
+        // The one used all along is kept; the one longer than the limit never is.
+        assert!(cache.prepared.contains(&kept));
+        assert!(!cache.prepared.contains(&too_long));
+    }
+
+    #[test]
     fn nesting_ignores_strings_and_comments() {
         assert!(!nesting_exceeds(r#"{ a(s: "{{{{{{") }"#, 3));
         assert!(!nesting_exceeds("{ a # {{{{{{{\n }", 3));
@@ -359,9 +497,7 @@ mod tests {
     #[test]
     fn syntax_errors_do_not_echo_the_document() {
         let secret = "x".repeat(500);
-        let err = prepare(&format!("{{ a(b: \"{secret}\") "), None)
-            .err()
-            .expect("a syntax error");
+        let err = prepare(&format!("{{ a(b: \"{secret}\") "), None).expect_err("a syntax error");
         assert!(
             err.message.starts_with("syntax error at line 1"),
             "{}",

@@ -89,6 +89,7 @@ pub struct Api {
     public_operations: Arc<HashSet<&'static str>>,
     kiosk_operations: Arc<HashSet<&'static str>>,
     hides_schema: bool,
+    documents: Arc<document::Documents>,
 }
 
 impl Api {
@@ -106,7 +107,18 @@ impl Api {
             public_operations: Arc::new(public_operations.iter().copied().collect()),
             kiosk_operations: Arc::new(kiosk_operations.iter().copied().collect()),
             hides_schema,
+            documents: Arc::default(),
         }
+    }
+
+    /// Parses `query` and finds the operation `operation_name` picks, or finds them found
+    /// before ([`document::Documents`]).
+    pub fn prepare(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+    ) -> Result<Arc<document::Prepared>, ServerError> {
+        self.documents.prepare(query, operation_name)
     }
 
     /// Runs a query or mutation.

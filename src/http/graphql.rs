@@ -37,7 +37,7 @@ use crate::auth::viewer::{Credential, authenticate};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::codes::{error_code, is_request_error, with_code};
 use crate::graphql::context::request_data;
-use crate::graphql::document::{self, operation_label};
+use crate::graphql::document::operation_label;
 use crate::http::HttpState;
 use crate::http::request::RequestMeta;
 
@@ -506,7 +506,10 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
         is_get,
         started,
     } = incoming;
-    let prepared = match document::prepare(&params.query, params.operation_name.as_deref()) {
+    let prepared = match state
+        .api
+        .prepare(&params.query, params.operation_name.as_deref())
+    {
         Ok(prepared) => prepared,
         Err(err) => return graphql_response(state, started, format, "invalid", vec![err], None),
     };
@@ -564,13 +567,12 @@ async fn execute(state: &HttpState, incoming: Incoming, params: Params) -> Respo
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
     }
-    let order = document::Order::of(&prepared.document, params.operation_name.as_deref());
-    request.set_parsed_query(prepared.document);
+    request.set_parsed_query(prepared.document.clone());
 
     let limit = state.app.config.settings.request_timeout;
     match tokio::time::timeout(limit, polls.around(state.api.execute(request))).await {
         Ok(mut response) => {
-            order.apply(&mut response.data);
+            prepared.order.apply(&mut response.data);
             graphql_response(
                 state,
                 started,

@@ -18,6 +18,7 @@
 //! message at a time, so an idle subscriber holds no task, channel or buffer besides its socket.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -461,7 +462,8 @@ struct Running {
     /// Queries and mutations keep the HTTP time limit; subscriptions run until completed.
     deadline: Option<tokio::time::Instant>,
     responses: Counted<BoxStream<'static, async_graphql::Response>>,
-    order: document::Order,
+    /// The prepared document, for the order of its answers' keys.
+    prepared: Arc<document::Prepared>,
     first: bool,
     /// The codes of the errors answered so far, each once.
     error_codes: Vec<String>,
@@ -485,8 +487,10 @@ impl Running {
             observe(&state, "invalid", started, std::slice::from_ref(&err));
             refusal(&id, vec![err])
         };
-        let prepared =
-            document::prepare(&payload.query, payload.operation_name.as_deref()).map_err(refuse)?;
+        let prepared = state
+            .api
+            .prepare(&payload.query, payload.operation_name.as_deref())
+            .map_err(refuse)?;
         let variables = match payload.variables {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(variables)) => variables,
@@ -503,13 +507,12 @@ impl Running {
         if let Some(name) = &payload.operation_name {
             request = request.operation_name(name.clone());
         }
-        let order = document::Order::of(&prepared.document, payload.operation_name.as_deref());
         let operation = operation_label(prepared.operation);
         let deadline = match prepared.operation {
             OperationType::Subscription => None,
             _ => Some(tokio::time::Instant::now() + state.app.config.settings.request_timeout),
         };
-        request.set_parsed_query(prepared.document);
+        request.set_parsed_query(prepared.document.clone());
         let responses = polls.around(state.api.execute_stream(request));
         Ok(Self {
             state,
@@ -518,7 +521,7 @@ impl Running {
             started,
             deadline,
             responses,
-            order,
+            prepared,
             first: true,
             error_codes: Vec::new(),
         })
@@ -546,7 +549,7 @@ impl Running {
             let complete = encode::<()>("complete", &self.id, None);
             return (Reply::last(complete, self.id), Step::Over);
         };
-        self.order.apply(&mut response.data);
+        self.prepared.order.apply(&mut response.data);
         if self.first && is_request_error(&response.errors) {
             return self.refuse(response.errors);
         }
