@@ -2,8 +2,8 @@
 //!
 //! `main.rs` parses the command line and calls [`serve`] or [`migrate`]; the test suite builds the same router
 //! with [`schema::router`] over an [`app::App`]. [`schema`] assembles the areas (`accounts`,
-//! `system`) over the shared layers (`http`, `graphql`, `auth`, `db`, `events`, `mail`, `error`,
-//! `config`), which never import an area.
+//! `system`) over the shared layers (`http`, `graphql`, `auth`, `db`, `events`, `mail`,
+//! `logging`, `error`, `config`), which never import an area.
 
 pub mod academy;
 pub mod accounts;
@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod lifecycle;
 pub mod live;
+pub mod logging;
 pub mod mail;
 pub mod offload;
 pub mod schema;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollcall::config::{Cli, Command, Config, LogFormat, Settings, describe_cli_error};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc rather than glibc's malloc: a GraphQL request allocates for every field it
@@ -94,10 +94,9 @@ fn admin_password() -> anyhow::Result<String> {
 /// is a terminal (and `NO_COLOR` is unset or empty, as <https://no-color.org> asks): in a file,
 /// a pipe or a log collector, colour codes are noise that makes lines hard to read and to grep.
 ///
-/// Lines are written by a thread of their own, through a buffer: a request thread formats its
-/// line and queues it, instead of taking the stderr lock for a write system call of its own (one
-/// per request, under load the largest cost of the request log). Nothing is dropped: when the
-/// queue is full, logging waits.
+/// Lines are written by a thread of their own, many in one write under load
+/// ([`rollcall::logging`]): one write system call per request was the largest cost of the
+/// request log.
 fn init_tracing(settings: &Settings) -> Result<WorkerGuard, String> {
     let filter = EnvFilter::try_new(&settings.log)
         .map_err(|err| {
@@ -111,10 +110,7 @@ fn init_tracing(settings: &Settings) -> Result<WorkerGuard, String> {
         .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
     let colour = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("rollcall-log")
-        .finish(std::io::stderr());
+    let (writer, guard) = rollcall::logging::writer(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

@@ -15,6 +15,7 @@ const SHARED: &[&str] = &[
     "http",
     "lifecycle",
     "live",
+    "logging",
     "mail",
     "offload",
     "secret",

@@ -31,6 +31,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Registry, reload};
@@ -279,25 +280,27 @@ impl Server {
     }
 }
 
-/// The server's logging as `rollcall serve` sets it up with its output in a file (the `pretty`
-/// format, without colour), written to a temporary file that is gone when the bench ends: a
-/// real server pays for formatting and writing its request log, and so does the benchmark. The
-/// filter can be switched between windows.
+/// The server's logging as `rollcall serve` sets it up (its writer, [`rollcall::logging`]) with
+/// its output in a file (the `pretty` format, without colour), a temporary file that is gone
+/// when the bench ends: a real server pays for formatting and writing its request log, and so
+/// does the benchmark. The filter can be switched between windows.
 fn init_tracing(settings: &Settings) -> anyhow::Result<LogFilter> {
     let file = tempfile::tempfile().context("cannot make a temporary log file")?;
+    let (writer, guard) = rollcall::logging::writer(file);
     let (filter, handle) = reload::Layer::new(log_filter(&settings.log)?);
     tracing_subscriber::registry()
         .with(filter)
         .with(
             tracing_subscriber::fmt::layer()
                 .with_ansi(false)
-                .with_writer(Arc::new(file)),
+                .with_writer(writer),
         )
         .try_init()
         .map_err(|err| anyhow!("cannot set up logging: {err}"))?;
     Ok(LogFilter {
         handle,
         configured: settings.log.clone(),
+        _writer: guard,
     })
 }
 
@@ -313,6 +316,8 @@ pub struct LogFilter {
     handle: reload::Handle<EnvFilter, Registry>,
     /// The filter of the settings (`ROLLCALL_LOG`, `info` by default).
     pub configured: String,
+    /// Writes the lines still queued when the server is dropped.
+    _writer: WorkerGuard,
 }
 
 impl LogFilter {
