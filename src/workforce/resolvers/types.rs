@@ -303,7 +303,11 @@ pub enum WorkSessionSource {
 }
 
 /// Time worked: from a clock-in to its clock-out.
-#[Object]
+// Serial: a page holds hundreds of sessions, whose fields are mostly plain columns. Resolving a
+// session's fields one after another spares the set of concurrent futures each object would
+// get; its relations still load in one statement per field across the page, as the sessions of
+// a page resolve concurrently.
+#[Object(serial)]
 impl WorkSession {
     /// The session id.
     async fn id(&self) -> ID {
