@@ -248,13 +248,20 @@ impl Order {
             }
             async_graphql::Value::Object(map) => {
                 let position = |key: &str| self.0.iter().position(|(name, _)| name == key);
-                if !map.keys().map(|key| position(key)).is_sorted() {
-                    map.sort_by(|a, _, b, _| position(a).cmp(&position(b)));
-                }
-                for (key, order) in &self.0 {
-                    if let Some(value) = map.get_mut(key.as_str()) {
-                        order.apply(value);
+                // One pass orders each value and sees whether the keys are in order, without
+                // hashing a key: most objects are small, and already in order.
+                let mut in_order = true;
+                let mut previous = None;
+                for (key, value) in map.iter_mut() {
+                    let at = position(key);
+                    in_order &= previous <= at;
+                    previous = at;
+                    if let Some(at) = at {
+                        self.0[at].1.apply(value);
                     }
+                }
+                if !in_order {
+                    map.sort_by(|a, _, b, _| position(a).cmp(&position(b)));
                 }
             }
             _ => {}
