@@ -38,8 +38,8 @@ pub const CACHED_TEXT: usize = 1 << 20;
 /// The longest document [`Documents`] keeps, in bytes; longer ones are parsed every time.
 pub const MAX_CACHED_DOCUMENT: usize = 16 * 1024;
 
-/// A parsed document and the operation it will run.
-#[derive(Debug)]
+/// A parsed document and the operation it will run. Not `Debug`: a document may hold secrets
+/// written in it (a password given inline to `login`).
 pub struct Prepared {
     /// The document, as the executor takes it (each run takes a copy).
     pub document: ExecutableDocument,
@@ -55,12 +55,10 @@ pub struct Prepared {
 /// Prepared documents by their text, the least recently used given up first (see the module
 /// documentation). Bounded by [`CACHED_DOCUMENTS`] and [`CACHED_TEXT`]; documents that fail to
 /// parse are not kept.
-#[derive(Debug)]
 pub struct Documents {
     cache: Mutex<Cache>,
 }
 
-#[derive(Debug)]
 struct Cache {
     prepared: LruCache<String, Arc<Prepared>>,
     /// The text of the documents in `prepared`, in bytes.
@@ -77,6 +75,15 @@ impl Default for Documents {
                 text: 0,
             }),
         }
+    }
+}
+
+impl std::fmt::Debug for Documents {
+    /// The count only: documents may hold secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Documents")
+            .field("len", &self.lock().prepared.len())
+            .finish()
     }
 }
 
@@ -489,6 +496,8 @@ mod tests {
         // The one used all along is kept; the one longer than the limit never is.
         assert!(cache.prepared.contains(&kept));
         assert!(!cache.prepared.contains(&too_long));
+        drop(cache);
+        assert!(!format!("{documents:?}").contains(" a "));
     }
 
     #[test]
@@ -504,7 +513,9 @@ mod tests {
     #[test]
     fn syntax_errors_do_not_echo_the_document() {
         let secret = "x".repeat(500);
-        let err = prepare(&format!("{{ a(b: \"{secret}\") "), None).expect_err("a syntax error");
+        let Err(err) = prepare(&format!("{{ a(b: \"{secret}\") "), None) else {
+            panic!("a syntax error");
+        };
         assert!(
             err.message.starts_with("syntax error at line 1"),
             "{}",
