@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use rollcall::config::{Cli, Command, Config, LogFormat, Settings, describe_cli_error};
 use tracing_appender::non_blocking::WorkerGuard;
-use tracing_subscriber::EnvFilter;
 
 /// mimalloc rather than glibc's malloc: a GraphQL request allocates for every field it
 /// resolves, and with glibc a page of 1,000 objects spent about a sixth of the server's CPU time
@@ -98,16 +97,13 @@ fn admin_password() -> anyhow::Result<String> {
 /// ([`rollcall::logging`]): one write system call per request was the largest cost of the
 /// request log.
 fn init_tracing(settings: &Settings) -> Result<WorkerGuard, String> {
-    let filter = EnvFilter::try_new(&settings.log)
-        .map_err(|err| {
-            format!(
-                "invalid setting --log (ROLLCALL_LOG) '{}': expected a filter such as info or \
-                 rollcall=debug ({err})",
-                settings.log
-            )
-        })?
-        // The database driver logs statement parameters (passwords, tokens) at debug level.
-        .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
+    let filter = rollcall::logging::filter(&settings.log).map_err(|err| {
+        format!(
+            "invalid setting --log (ROLLCALL_LOG) '{}': expected a filter such as info or \
+             rollcall=debug ({err})",
+            settings.log
+        )
+    })?;
     let colour = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     let (writer, guard) = rollcall::logging::writer(std::io::stderr());

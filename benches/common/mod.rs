@@ -306,9 +306,7 @@ fn init_tracing(settings: &Settings) -> anyhow::Result<LogFilter> {
 
 /// The log filter `spec` as `rollcall` builds it.
 fn log_filter(spec: &str) -> anyhow::Result<EnvFilter> {
-    Ok(EnvFilter::try_new(spec)
-        .map_err(|err| anyhow!("invalid log filter {spec:?}: {err}"))?
-        .add_directive("tokio_postgres=info".parse()?))
+    rollcall::logging::filter(spec).map_err(|err| anyhow!("invalid log filter {spec:?}: {err}"))
 }
 
 /// The server's log filter, switched for the windows that measure what the log costs.
