@@ -88,7 +88,9 @@ impl std::fmt::Debug for Documents {
 }
 
 impl Documents {
-    /// [`prepare`]s `query`, or finds it prepared before for the same `operation_name`.
+    /// Parses `query` and finds the operation `operation_name` picks, or finds them prepared
+    /// before for the same `operation_name`. Errors are request errors, coded
+    /// `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`.
     pub fn prepare(
         &self,
         query: &str,
@@ -131,8 +133,9 @@ impl Documents {
 }
 
 /// Parses `query` and finds the operation `operation_name` picks. Errors are request errors,
-/// coded `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`.
-pub fn prepare(query: &str, operation_name: Option<&str>) -> Result<Prepared, ServerError> {
+/// coded `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`. Transports reach it through
+/// [`Documents::prepare`] only, so that no request parses a document kept already.
+fn prepare(query: &str, operation_name: Option<&str>) -> Result<Prepared, ServerError> {
     if nesting_exceeds(query, MAX_NESTING) {
         return Err(with_code(
             ServerError::new(

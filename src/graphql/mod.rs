@@ -111,7 +111,7 @@ impl Api {
         }
     }
 
-    /// Parses `query` and finds the operation `operation_name` picks, or finds them found
+    /// Parses `query` and finds the operation `operation_name` picks, or finds them prepared
     /// before ([`document::Documents`]).
     pub fn prepare(
         &self,
