@@ -3,7 +3,7 @@
 //! `Weekday` enum of calendars.
 
 use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::{NaiveDate, NaiveTime, SecondsFormat, Timelike, Utc};
+use chrono::{Datelike, NaiveDate, NaiveTime, SecondsFormat, Timelike, Utc};
 
 /// An instant in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -36,8 +36,37 @@ impl ScalarType for DateTime {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Micros, true))
+        Value::String(rfc3339_micros(&self.0))
     }
+}
+
+/// `at` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`: what chrono's `to_rfc3339_opts(Micros, true)` writes,
+/// without the formatting machinery (a page of sessions holds a thousand instants). Years
+/// beyond four digits and leap seconds are left to chrono.
+fn rfc3339_micros(at: &chrono::DateTime<Utc>) -> String {
+    let nanos = at.nanosecond();
+    let year = match u32::try_from(at.year()) {
+        Ok(year) if year <= 9999 && nanos < 1_000_000_000 => year,
+        _ => return at.to_rfc3339_opts(SecondsFormat::Micros, true),
+    };
+    let mut text = String::with_capacity(27);
+    let parts = [
+        (year, 4, '-'),
+        (at.month(), 2, '-'),
+        (at.day(), 2, 'T'),
+        (at.hour(), 2, ':'),
+        (at.minute(), 2, ':'),
+        (at.second(), 2, '.'),
+        (nanos / 1_000, 6, 'Z'),
+    ];
+    for (value, width, after) in parts {
+        for place in (0..width).rev() {
+            let digit = value / 10_u32.pow(place) % 10;
+            text.push(char::from_digit(digit, 10).unwrap_or('0'));
+        }
+        text.push(after);
+    }
+    text
 }
 
 /// A calendar day.
@@ -148,6 +177,36 @@ mod tests {
             Value::String("2026-11-22T08:30:00.000000Z".into())
         );
         assert!(<DateTime as ScalarType>::parse(Value::String("yesterday".into())).is_err());
+    }
+
+    #[test]
+    fn date_times_are_written_as_chrono_writes_them() {
+        let instants = [
+            "2026-11-22T08:30:00Z",
+            "2026-01-02T03:04:05.000007Z",
+            "1999-12-31T23:59:59.999999Z",
+            "0001-01-01T00:00:00.5Z",
+            "0999-06-15T12:00:00.123456Z",
+            "9999-12-31T23:59:59.999999Z",
+            "+10000-01-01T00:00:00Z",
+            "-0044-03-15T12:00:00Z",
+        ];
+        for text in instants {
+            let at = chrono::DateTime::parse_from_rfc3339(text)
+                .map(|at| at.with_timezone(&Utc))
+                .or_else(|_| text.parse::<chrono::DateTime<Utc>>())
+                .expect(text);
+            assert_eq!(
+                rfc3339_micros(&at),
+                at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                "{text}"
+            );
+        }
+        let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|day| day.and_hms_micro_opt(23, 59, 59, 1_500_000))
+            .expect("a leap second")
+            .and_utc();
+        assert_eq!(rfc3339_micros(&leap), "2016-12-31T23:59:60.500000Z");
     }
 
     #[test]
