@@ -69,13 +69,15 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::parser::types::Field;
 use async_graphql::registry::{MetaType, Registry};
-use async_graphql::{ContextSelectionSet, Object, OutputType, Positioned, ServerResult};
+use async_graphql::{
+    ContainerType, Context, ContextSelectionSet, Object, OutputType, Positioned, ServerResult,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{NaiveDate, Utc};
 use diesel::QueryResult;
 use futures_util::FutureExt as _;
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, join_all};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -84,6 +86,7 @@ use crate::db::{DbConn, Pool};
 use crate::error::{AppError, AppResult};
 
 mod keyset;
+mod nodes;
 pub use keyset::{Keyset, SortKey, SortValue};
 
 /// Page size when the client gives neither `first` nor `last`.
@@ -244,9 +247,11 @@ impl<K> Page<K> {
 ///
 /// It is async-graphql's [`Connection`], which has no way to describe its type: the schema
 /// would show `<Node>Connection` undocumented and `<Node>Edge` as "An edge in a connection.".
-/// This wrapper resolves exactly as the connection does, and when the schema is built it gives
+/// This wrapper answers what the connection answers, and when the schema is built it gives
 /// both types a description naming the node ([`ListConnection::DESCRIPTION`],
-/// [`ListConnection::EDGE_DESCRIPTION`]).
+/// [`ListConnection::EDGE_DESCRIPTION`]). It resolves the connection's fields and its `nodes`
+/// itself when their selections are plain, without async-graphql's per-field futures (see
+/// [`nodes`]): a page's objects are most of a nested read's work.
 pub struct ListConnection<K: CursorKey, N: OutputType>(Connection<Cursor<K>, N, TotalCount>);
 
 impl<K: CursorKey, N: OutputType> ListConnection<K, N> {
@@ -262,7 +267,7 @@ impl<K: CursorKey, N: OutputType> ListConnection<K, N> {
         cursor as `after` (or `before`)\nto page on from this item.";
 }
 
-impl<K: CursorKey, N: OutputType> OutputType for ListConnection<K, N> {
+impl<K: CursorKey, N: ContainerType> OutputType for ListConnection<K, N> {
     fn type_name() -> Cow<'static, str> {
         <Connection<Cursor<K>, N, TotalCount> as OutputType>::type_name()
     }
@@ -283,7 +288,28 @@ impl<K: CursorKey, N: OutputType> OutputType for ListConnection<K, N> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<async_graphql::Value> {
-        self.0.resolve(ctx, field).await
+        let Some(fields) = nodes::plain_fields(ctx.item) else {
+            return self.0.resolve(ctx, field).await;
+        };
+        let contexts: Vec<Context<'_>> = fields.iter().map(|field| ctx.with_field(field)).collect();
+        let answers = join_all(contexts.iter().map(|ctx| self.resolve_field(ctx))).await;
+        Ok(nodes::object_value(&contexts, answers))
+    }
+}
+
+impl<K: CursorKey, N: ContainerType> ListConnection<K, N> {
+    /// One field of the connection: `nodes` with a plain selection by [`nodes`], the rest by
+    /// the connection itself.
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<async_graphql::Value>> {
+        let field = &ctx.item.node;
+        if field.name.node == "nodes"
+            && let Some(fields) = nodes::plain_fields(&field.selection_set)
+        {
+            let set = ctx.with_selection_set(&field.selection_set);
+            let nodes = self.0.edges.iter().map(|edge| &edge.node);
+            return Ok(Some(nodes::resolve_objects(&set, &fields, nodes).await));
+        }
+        self.0.resolve_field(ctx).await
     }
 }
 
@@ -826,9 +852,29 @@ mod tests {
 
     /// A node of the test list.
     #[derive(SimpleObject, Clone)]
+    #[graphql(complex)]
     struct Item {
         id: i64,
         name: String,
+    }
+
+    #[async_graphql::ComplexObject]
+    impl Item {
+        /// Fails for item 2 (a nullable field).
+        async fn maybe(&self) -> async_graphql::Result<Option<i64>> {
+            if self.id == 2 {
+                return Err("no maybe for 2".into());
+            }
+            Ok(Some(self.id * 10))
+        }
+
+        /// Fails for item 3 (a non-null field).
+        async fn surely(&self) -> async_graphql::Result<i64> {
+            if self.id == 3 {
+                return Err("not surely 3".into());
+            }
+            Ok(self.id * 100)
+        }
     }
 
     struct TestQuery {
@@ -866,13 +912,33 @@ mod tests {
             last: Option<i32>,
             before: Option<String>,
         ) -> async_graphql::Result<ListConnection<i64, Item>> {
-            let page = PageArgs {
+            let args = PageArgs {
                 first,
                 after,
                 last,
                 before,
-            }
-            .page::<i64>()?;
+            };
+            Ok(self.connection(args)?)
+        }
+
+        /// The same list as async-graphql's own connection answers it.
+        async fn plain(
+            &self,
+            first: Option<i32>,
+            after: Option<String>,
+        ) -> async_graphql::Result<Connection<Cursor<i64>, Item, TotalCount>> {
+            let args = PageArgs {
+                first,
+                after,
+                ..PageArgs::default()
+            };
+            Ok(self.connection(args)?.0)
+        }
+    }
+
+    impl TestQuery {
+        fn connection(&self, args: PageArgs) -> AppResult<ListConnection<i64, Item>> {
+            let page = args.page::<i64>()?;
             let rows = self.fetch(&page);
             let (items, counted) = (self.items.clone(), self.counted.clone());
             let total = TotalCount::new(move || {
@@ -984,6 +1050,37 @@ mod tests {
                 && !sdl.contains("An edge in a connection."),
             "{sdl}"
         );
+    }
+
+    #[tokio::test]
+    async fn pages_answer_as_async_graphql_answers_them() {
+        let schema = schema(Arc::new(AtomicUsize::new(0)));
+        let selections = [
+            "nodes { id name }",
+            "nodes { id again: id maybe surely } totalCount pageInfo { hasNextPage }",
+            "edges { cursor node { id } } nodes { name }",
+            "nodes { id } nodes { name }",
+            "__typename nodes { __typename id }",
+            "nodes { id name @skip(if: true) maybe @include(if: true) }",
+            "... on ItemConnection { nodes { ...Parts } } nodes { surely }",
+        ];
+        for selection in selections {
+            let fragment = if selection.contains("...Parts") {
+                "fragment Parts on Item { id maybe }"
+            } else {
+                ""
+            };
+            let query = |field: &str| {
+                format!(
+                    "{{ list: {field}(first: 4, after: \"{}\") {{ {selection} }} }} {fragment}",
+                    encoded(0_i64)
+                )
+            };
+            let ours = serde_json::to_value(run(&schema, &query("items")).await).expect("json");
+            let theirs = serde_json::to_value(run(&schema, &query("plain")).await).expect("json");
+            assert_eq!(ours, theirs, "{selection}");
+            assert!(ours["data"]["list"].is_object(), "{selection}: {ours}");
+        }
     }
 
     #[tokio::test]
