@@ -40,8 +40,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, bail};
 use axum::body::Body;
 use common::{
-    Connection, Machine, Postgres, Probe, Response, SETTLE, Server, Summary, Tally, client, ms,
-    on_client_thread, post_request,
+    Connection, Machine, Outline, Postgres, Probe, Response, SETTLE, Server, Summary, Tally,
+    client, ms, on_client_thread, post_request,
 };
 use diesel::connection::InstrumentationEvent;
 use diesel::prelude::*;
@@ -552,18 +552,17 @@ impl Plan {
 /// `None` for an answer with data and no error, else its error code (`NULL` for a field that
 /// answered null, such as an employee not found).
 fn judge(response: &Response) -> Option<String> {
-    let body: Option<Value> = serde_json::from_slice(&response.body).ok();
-    let Some(body) = body.as_ref() else {
+    let Some(outline) = Outline::read(&response.body) else {
         return Some(format!("HTTP {}", response.status));
     };
-    if body.get("errors").is_some() {
-        return Some(common::error_code(response, Some(body)));
+    if outline.is_complete() {
+        return None;
     }
-    match body["data"].as_object() {
-        Some(fields) if !fields.is_empty() && fields.values().all(|value| !value.is_null()) => None,
-        Some(_) => Some("NULL".to_owned()),
-        None => Some(common::error_code(response, Some(body))),
+    if !outline.errors && outline.nulls.is_some() {
+        return Some("NULL".to_owned());
     }
+    let body: Option<Value> = serde_json::from_slice(&response.body).ok();
+    Some(common::error_code(response, body.as_ref()))
 }
 
 /// What one window measured.
