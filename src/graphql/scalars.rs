@@ -44,19 +44,21 @@ impl ScalarType for DateTime {
 /// without the formatting machinery (a page of sessions holds a thousand instants). Years
 /// beyond four digits and leap seconds are left to chrono.
 fn rfc3339_micros(at: &chrono::DateTime<Utc>) -> String {
-    let nanos = at.nanosecond();
-    let year = match u32::try_from(at.year()) {
+    // The naive UTC time's parts are read directly; `DateTime`'s would each add the offset.
+    let utc = at.naive_utc();
+    let nanos = utc.nanosecond();
+    let year = match u32::try_from(utc.year()) {
         Ok(year) if year <= 9999 && nanos < 1_000_000_000 => year,
         _ => return at.to_rfc3339_opts(SecondsFormat::Micros, true),
     };
     let mut text = String::with_capacity(27);
     let parts = [
         (year, 4, '-'),
-        (at.month(), 2, '-'),
-        (at.day(), 2, 'T'),
-        (at.hour(), 2, ':'),
-        (at.minute(), 2, ':'),
-        (at.second(), 2, '.'),
+        (utc.month(), 2, '-'),
+        (utc.day(), 2, 'T'),
+        (utc.hour(), 2, ':'),
+        (utc.minute(), 2, ':'),
+        (utc.second(), 2, '.'),
         (nanos / 1_000, 6, 'Z'),
     ];
     for (value, width, after) in parts {
