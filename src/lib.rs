@@ -5,6 +5,11 @@
 //! `system`) over the shared layers (`http`, `graphql`, `auth`, `db`, `events`, `mail`,
 //! `logging`, `error`, `config`), which never import an area.
 
+// Proving that the merged root's resolver futures are `Send` nests one obligation per level of
+// future (areas, objects, connections, their nodes, loaders), and the default limit of 128 sits
+// at the edge of that depth: whether rustc overflows there changed with an edit to a comment.
+#![recursion_limit = "256"]
+
 pub mod academy;
 pub mod accounts;
 pub mod app;
