@@ -303,10 +303,11 @@ pub enum WorkSessionSource {
 }
 
 /// Time worked: from a clock-in to its clock-out.
-// Serial: a page holds hundreds of sessions, whose fields are mostly plain columns. Resolving a
-// session's fields one after another spares the set of concurrent futures each object would
-// get; its relations still load in one statement per field across the page, as the sessions of
-// a page resolve concurrently.
+// Serial: a list holds hundreds of sessions, whose fields are mostly plain columns. Where
+// async-graphql resolves them (`clockedIn`, a page's `edges`, a selection with fragments;
+// a page's plain `nodes` are resolved by `graphql::pagination`), resolving a session's fields
+// one after another spares the set of concurrent futures each object would get; its relations
+// still load in one statement per field across the list, as its sessions resolve concurrently.
 #[Object(serial)]
 impl WorkSession {
     /// The session id.
