@@ -27,6 +27,7 @@ use rollcall::config::{Cli, Config, Settings};
 use rollcall::db::embedded::{Cluster, Durability};
 use rollcall::db::{migrations, quote_ident, with_database};
 use rollcall::http;
+use serde::Deserialize as _;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -496,17 +497,23 @@ impl Tally {
 /// `errors`, and whether each field of `data` is null. Clients judge every answer with it.
 /// Building each answer as a [`Value`] cost the client thread more than its HTTP did, and that
 /// thread shares the machine's cores with the server it measures.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct Outline {
     /// Whether the answer has `errors`.
+    #[serde(default, deserialize_with = "present")]
     pub errors: bool,
     /// For each field of `data`, whether it is null; `None` without `data` (or with `data: null`).
+    #[serde(default, rename = "data", deserialize_with = "nulls")]
     pub nulls: Option<Vec<bool>>,
 }
 
 impl Outline {
     /// The outline of `body`, or `None` when it is not a JSON object.
     pub fn read(body: &[u8]) -> Option<Self> {
+        // A derived `Deserialize` would also take a JSON array, as the fields in order.
+        if body.trim_ascii_start().first() != Some(&b'{') {
+            return None;
+        }
         serde_json::from_slice(body).ok()
     }
 
@@ -520,60 +527,15 @@ impl Outline {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Outline {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::{IgnoredAny, MapAccess, Visitor};
+/// `true` for a field that is there, whatever it holds (skipped over, not built).
+fn present<'de, D: serde::Deserializer<'de>>(field: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(field).map(|_| true)
+}
 
-        /// `data`'s fields: whether each is null, skipping over what they hold.
-        struct Nulls(Vec<bool>);
-
-        impl<'de> serde::Deserialize<'de> for Nulls {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct Fields;
-                impl<'de> Visitor<'de> for Fields {
-                    type Value = Nulls;
-                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                        f.write_str("the data of a GraphQL answer")
-                    }
-                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Nulls, A::Error> {
-                        let mut nulls = Vec::new();
-                        while map.next_key::<IgnoredAny>()?.is_some() {
-                            nulls.push(map.next_value::<Option<IgnoredAny>>()?.is_none());
-                        }
-                        Ok(Nulls(nulls))
-                    }
-                }
-                deserializer.deserialize_map(Fields)
-            }
-        }
-
-        struct Top;
-        impl<'de> Visitor<'de> for Top {
-            type Value = Outline;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a GraphQL answer")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outline, A::Error> {
-                let mut outline = Outline::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "data" => {
-                            outline.nulls = map.next_value::<Option<Nulls>>()?.map(|nulls| nulls.0);
-                        }
-                        "errors" => {
-                            map.next_value::<IgnoredAny>()?;
-                            outline.errors = true;
-                        }
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(outline)
-            }
-        }
-        deserializer.deserialize_map(Top)
-    }
+/// Whether each field of `data` is null, skipping over what the others hold.
+fn nulls<'de, D: serde::Deserializer<'de>>(data: D) -> Result<Option<Vec<bool>>, D::Error> {
+    let fields = Option::<BTreeMap<String, Option<serde::de::IgnoredAny>>>::deserialize(data)?;
+    Ok(fields.map(|fields| fields.values().map(Option::is_none).collect()))
 }
 
 /// The error code of an answer that is not the success expected: its first error's
