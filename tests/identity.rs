@@ -99,8 +99,11 @@ fn token_with(
         kid: Some(app.app.keys.current.kid.clone()),
         ..Header::new(Algorithm::HS256)
     };
-    let secret = secret.unwrap_or(app.app.keys.current.secret.expose());
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret)).expect("encode")
+    let key = secret.map_or_else(
+        || app.app.keys.current.encoding.clone(),
+        EncodingKey::from_secret,
+    );
+    jsonwebtoken::encode(&header, &claims, &key).expect("encode")
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,6 +11,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
+use jsonwebtoken::{DecodingKey, EncodingKey};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -21,11 +22,13 @@ use crate::secret::Secret;
 const JWT_SECRET_NAME: &str = "jwt";
 const DATA_KEY_NAME: &str = "data";
 
-/// A signing key and the id (`kid`) tokens carry to name it.
+/// A signing key and the id (`kid`) tokens carry to name it, prepared once for signing and
+/// verifying (both redact the secret in `Debug`).
 #[derive(Debug, Clone)]
 pub struct SigningKey {
     pub kid: String,
-    pub secret: Secret<Vec<u8>>,
+    pub encoding: EncodingKey,
+    pub decoding: DecodingKey,
 }
 
 impl SigningKey {
@@ -33,7 +36,11 @@ impl SigningKey {
         // The kid names the key without revealing it: a prefix of its SHA-256.
         let digest = Sha256::digest(secret.expose());
         let kid = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        Self { kid, secret }
+        Self {
+            kid,
+            encoding: EncodingKey::from_secret(secret.expose()),
+            decoding: DecodingKey::from_secret(secret.expose()),
+        }
     }
 }
 

@@ -7,11 +7,13 @@
 //! refreshes twice within the grace period can be given the very same new pair without the
 //! server ever storing a token.
 
+use std::sync::LazyLock;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -35,6 +37,17 @@ pub const SESSION_LIFETIME: Duration = Duration::days(90);
 pub const REPLAY_GRACE: Duration = Duration::seconds(10);
 
 const ACCESS_TYPE: &str = "access";
+
+/// What an access token must satisfy besides its type, built once: HS256 only, issuer, audience,
+/// the claims that must be present, and expiry with [`LEEWAY_SECONDS`].
+static VALIDATION: LazyLock<Validation> = LazyLock::new(|| {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = LEEWAY_SECONDS;
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation
+});
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -89,12 +102,8 @@ pub fn issue_access(
         kid: Some(keys.current.kid.clone()),
         ..Header::new(Algorithm::HS256)
     };
-    let token = jsonwebtoken::encode(
-        &header,
-        &claims,
-        &EncodingKey::from_secret(keys.current.secret.expose()),
-    )
-    .map_err(AppError::internal)?;
+    let token = jsonwebtoken::encode(&header, &claims, &keys.current.encoding)
+        .map_err(AppError::internal)?;
     Ok((token, expires_at))
 }
 
@@ -106,20 +115,13 @@ pub fn verify_access(keys: &Keys, token: &str) -> Result<AccessClaims, TokenErro
         .as_deref()
         .and_then(|kid| keys.by_kid(kid))
         .ok_or(TokenError::Invalid)?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.leeway = LEEWAY_SECONDS;
-    validation.set_issuer(&[ISSUER]);
-    validation.set_audience(&[AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    let data = jsonwebtoken::decode::<AccessClaims>(
-        token,
-        &DecodingKey::from_secret(key.secret.expose()),
-        &validation,
-    )
-    .map_err(|err| match err.kind() {
-        ErrorKind::ExpiredSignature => TokenError::Expired,
-        _ => TokenError::Invalid,
-    })?;
+    let data =
+        jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &VALIDATION).map_err(|err| {
+            match err.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            }
+        })?;
     if data.claims.typ != ACCESS_TYPE {
         return Err(TokenError::Invalid);
     }
