@@ -38,10 +38,13 @@ use common::{
     LogFilter, Machine, Postgres, Probe, Response, SETTLE, Server, Summary, Tally, client, cores,
     load_average, ms, on_client_thread, post_request, wait_for_quiet,
 };
+use diesel::prelude::*;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use rollcall::accounts::model::NewUser;
 use rollcall::accounts::queries;
 use rollcall::app::App;
 use rollcall::auth::identity::{AccountStatus, Role};
+use rollcall::db::schema::sessions;
 use serde_json::{Value, json};
 
 /// The password of every benchmark account.
@@ -146,6 +149,8 @@ struct Measured {
     windows: Vec<Window>,
     /// The windows of `{ version }` and `{ me }` at [`CONNECTIONS`] connections.
     throughput: Vec<Window>,
+    /// The sessions in the database when the throughput windows began.
+    sessions: i64,
     /// The log filter the server had, unless a window says otherwise.
     log: String,
 }
@@ -241,6 +246,7 @@ async fn measure(server: &Server, knobs: &Knobs) -> anyhow::Result<Measured> {
     for plan in plans {
         windows.push(run_window(app, addr, plan, knobs, log).await?);
     }
+    let sessions = gather_statistics(app).await?;
     let mut throughput = Vec::new();
     for plan in throughput_plans {
         throughput.push(run_window(app, addr, plan, knobs, log).await?);
@@ -254,8 +260,19 @@ async fn measure(server: &Server, knobs: &Knobs) -> anyhow::Result<Measured> {
         load_after: load_average(),
         windows,
         throughput,
+        sessions,
         log: log.configured.clone(),
     })
+}
+
+/// Vacuums and analyses the database, as autovacuum would have within a minute, and counts the
+/// sessions the windows before left. Without statistics on those few thousand new sessions,
+/// PostgreSQL reads the viewer's session with a sequential scan instead of the primary key, and
+/// `{ me }` would be measured against a database no running server has for long.
+async fn gather_statistics(app: &App) -> anyhow::Result<i64> {
+    let mut conn = app.pool.get().await?;
+    conn.batch_execute("VACUUM ANALYZE").await?;
+    Ok(sessions::table.count().get_result(&mut conn).await?)
 }
 
 /// One window's clients.
@@ -554,7 +571,11 @@ impl Report {
             out,
             "Throughput at {CONNECTIONS} connections, each a client in a closed loop (as \
              `wrk -c {CONNECTIONS}`), `{{ me }}` with a bearer token; the three windows run \
-             {ROUNDS} times, one after the other in turn:\n"
+             {ROUNDS} times, one after the other in turn. Before them the bench runs `VACUUM \
+             ANALYZE`, as autovacuum would within a minute: the windows above left {sessions} \
+             sessions, and without statistics on them PostgreSQL reads the viewer's session with \
+             a sequential scan.\n",
+            sessions = self.measured.sessions,
         );
         out.push_str(
             "| query | round | server log | ok | per second | p50 ms | p99 ms | max ms | errors |\n",
