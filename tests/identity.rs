@@ -520,8 +520,9 @@ async fn concurrent_requests_share_session_reads_and_keep_their_own_viewer() {
     });
     let all = futures_util::future::join_all(requests);
     let released = async {
-        // Let every request reach its read before the connections come back.
-        while app.app.pool.status().waiting < 2 {
+        // Let the first statement wait for a connection, and the other reads gather behind it,
+        // before the connections come back.
+        while app.app.pool.status().waiting == 0 {
             tokio::task::yield_now().await;
         }
         tokio::task::yield_now().await;
