@@ -183,6 +183,14 @@ mod tests {
     }
 
     #[test]
+    fn keys_never_show_their_secrets() {
+        let text = format!("{:?}", keys());
+        // The signing secret is the bytes of "0123…", 48, 49, 50 … as a list of numbers.
+        assert!(!text.contains("0123") && !text.contains("48, 49"), "{text}");
+        assert!(text.contains("redacted"), "{text}");
+    }
+
+    #[test]
     fn a_previous_key_still_verifies() {
         let old = keys();
         let (token, _) = issue_access(&old, 7, 9, Utc::now()).expect("token");
