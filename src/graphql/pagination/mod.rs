@@ -77,7 +77,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{NaiveDate, Utc};
 use diesel::QueryResult;
 use futures_util::FutureExt as _;
-use futures_util::future::{BoxFuture, join_all};
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -288,16 +288,14 @@ impl<K: CursorKey, N: ContainerType> OutputType for ListConnection<K, N> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<async_graphql::Value> {
-        let Some(fields) = nodes::plain_fields(ctx.item) else {
-            return self.0.resolve(ctx, field).await;
-        };
-        let contexts: Vec<Context<'_>> = fields.iter().map(|field| ctx.with_field(field)).collect();
-        let answers = join_all(contexts.iter().map(|ctx| self.resolve_field(ctx))).await;
-        Ok(nodes::object_value(&contexts, answers))
+        match nodes::plain_fields(ctx.item) {
+            Some(fields) => Ok(nodes::resolve_object(ctx, &fields, self).await),
+            None => self.0.resolve(ctx, field).await,
+        }
     }
 }
 
-impl<K: CursorKey, N: ContainerType> ListConnection<K, N> {
+impl<K: CursorKey, N: ContainerType> ContainerType for ListConnection<K, N> {
     /// One field of the connection: `nodes` with a plain selection by [`nodes`], the rest by
     /// the connection itself.
     async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<async_graphql::Value>> {

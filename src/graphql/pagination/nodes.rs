@@ -75,7 +75,7 @@ pub async fn resolve_object<T: ContainerType>(
 
 /// The object made of each field's answer, keyed by the field's response key; a failed field
 /// is left out and its error recorded, as async-graphql does.
-pub fn object_value(contexts: &[Context<'_>], answers: Vec<ServerResult<Option<Value>>>) -> Value {
+fn object_value(contexts: &[Context<'_>], answers: Vec<ServerResult<Option<Value>>>) -> Value {
     let mut map = IndexMap::with_capacity(contexts.len());
     for (ctx, answer) in contexts.iter().zip(answers) {
         match answer {
