@@ -521,10 +521,16 @@ async fn concurrent_requests_share_session_reads_and_keep_their_own_viewer() {
     let all = futures_util::future::join_all(requests);
     let released = async {
         // Let the first statement wait for a connection, and the other reads gather behind it,
-        // before the connections come back.
-        while app.app.pool.status().waiting == 0 {
-            tokio::task::yield_now().await;
-        }
+        // before the connections come back. Bounded, so that a read that never waits fails the
+        // test rather than hanging it.
+        let waiting = async {
+            while app.app.pool.status().waiting == 0 {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), waiting)
+            .await
+            .expect("a session read waits for a connection");
         tokio::task::yield_now().await;
         drop(held);
     };
